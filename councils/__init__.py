@@ -1,0 +1,1 @@
+"""Who: councils, service silos and the members who work for them."""

@@ -1,0 +1,43 @@
+"""Reads about councils, silos and what a signed-in member may do."""
+
+from django.db.models import Count, Q, QuerySet
+
+from councils.models import Council, MemberProfile, ServiceSilo
+
+
+def member_profile(user) -> MemberProfile | None:
+    """The member's profile, or None for visitors and accounts without one."""
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.profile
+    except MemberProfile.DoesNotExist:
+        return None
+
+
+def user_is_curator(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    profile = member_profile(user)
+    return profile is not None and profile.role == MemberProfile.Role.CURATOR
+
+
+def user_council_id(user) -> int | None:
+    profile = member_profile(user)
+    return profile.council_id if profile else None
+
+
+def councils_with_counts() -> QuerySet[Council]:
+    published = Q(case_studies__status="published")
+    return Council.objects.annotate(
+        published_count=Count("case_studies", filter=published, distinct=True),
+        adoption_count=Count("adoptions", distinct=True),
+    ).order_by("name")
+
+
+def silos_with_counts() -> QuerySet[ServiceSilo]:
+    return ServiceSilo.objects.annotate(
+        published_count=Count("case_studies", filter=Q(case_studies__status="published"))
+    ).order_by("name")

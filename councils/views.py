@@ -1,0 +1,41 @@
+"""Browse pages for councils and service silos."""
+
+from django.shortcuts import get_object_or_404, render
+
+from councils import selectors
+from councils.models import Council, ServiceSilo
+from practices import selectors as practice_selectors
+
+
+def council_list(request):
+    return render(request, "councils/council_list.html", {"councils": selectors.councils_with_counts()})
+
+
+def council_detail(request, slug):
+    council = get_object_or_404(Council, slug=slug)
+    return render(
+        request,
+        "councils/council_detail.html",
+        {
+            "council": council,
+            "case_studies": practice_selectors.case_studies_for_council(council),
+            "adoptions": practice_selectors.adoptions_by_council(council),
+        },
+    )
+
+
+def silo_list(request):
+    return render(request, "councils/silo_list.html", {"silos": selectors.silos_with_counts()})
+
+
+def silo_detail(request, slug):
+    silo = get_object_or_404(ServiceSilo, slug=slug)
+    return render(
+        request,
+        "councils/silo_detail.html",
+        {
+            "silo": silo,
+            "case_studies": practice_selectors.case_studies_for_silo(silo)[:50],
+            "frameworks": practice_selectors.frameworks_for_silo(silo),
+        },
+    )

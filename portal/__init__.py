@@ -1,0 +1,1 @@
+"""The project: settings, URLs, site-wide pages and the embedded database."""

@@ -1,0 +1,19 @@
+"""Values every template needs."""
+
+from django.conf import settings
+
+NAVIGATION = [
+    ("Case studies", "/case-studies/"),
+    ("Frameworks", "/frameworks/"),
+    ("Silos", "/silos/"),
+    ("Councils", "/councils/"),
+]
+
+
+def site(request):
+    path = request.path
+    return {
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "nav_items": [{"label": label, "href": href, "active": path.startswith(href)} for label, href in NAVIGATION],
+    }

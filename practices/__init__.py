@@ -1,0 +1,1 @@
+"""What: case studies, frameworks, the links between them, adoptions and enquiries."""

@@ -1,0 +1,325 @@
+"""Case studies (one council's implementation), frameworks (the generic practice
+distilled from them), the links between the two, adoptions and enquiries."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+from taggit.managers import TaggableManager
+
+from councils.models import SLUG_PATTERN, Council, ServiceSilo
+
+FIRST_YEAR = 1990
+LAST_YEAR = 2100
+
+
+class CitizenGroup(models.Model):
+    """A group of residents a practice serves, such as older people living at home."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=Q(slug__regex=SLUG_PATTERN), name="citizengroup_slug_format")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FundingSource(models.TextChoices):
+    CORE_BUDGET = "core", "Core budget"
+    INVEST_TO_SAVE = "invest-to-save", "Invest to Save"
+    REGENERATION = "regeneration", "Regeneration funding"
+    GOVERNMENT_GRANT = "government-grant", "Central government grant"
+    LOTTERY = "lottery", "Lottery or charitable grant"
+    PARTNERSHIP = "partnership", "Pooled partnership budget"
+    EU = "eu", "European funding"
+    OTHER = "other", "Other"
+
+
+class CostBand(models.TextChoices):
+    UNDER_10K = "under-10k", "Under £10,000"
+    FROM_10K = "10k-50k", "£10,000 to £50,000"
+    FROM_50K = "50k-250k", "£50,000 to £250,000"
+    FROM_250K = "250k-1m", "£250,000 to £1 million"
+    OVER_1M = "over-1m", "Over £1 million"
+
+
+class Effort(models.TextChoices):
+    DAYS = "days", "Days"
+    WEEKS = "weeks", "Weeks"
+    MONTHS = "months", "Months"
+    YEAR_PLUS = "year-plus", "A year or more"
+
+
+class FrameworkStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class Framework(models.Model):
+    """A generic best practice, curated from one or more implementations."""
+
+    Status = FrameworkStatus
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.TextField(blank=True)
+    reusable_core = models.TextField(blank=True, help_text="The steps and components every implementation needs")
+    what_varies = models.TextField(blank=True, help_text="What changes by place or citizen group")
+    pitfalls = models.TextField("known pitfalls", blank=True)
+    silos = models.ManyToManyField(ServiceSilo, blank=True, related_name="frameworks", verbose_name="applied in silos")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    review_by = models.DateField(null=True, blank=True)
+    generalised_from = models.ForeignKey(
+        "CaseStudy", on_delete=models.SET_NULL, null=True, blank=True, related_name="generalised_into"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    tags = TaggableManager(blank=True)
+    history = HistoricalRecords(excluded_fields=["search_vector"], m2m_fields=[silos])
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [GinIndex(fields=["search_vector"], name="framework_search_gin")]
+        constraints = [
+            models.CheckConstraint(condition=Q(slug__regex=SLUG_PATTERN), name="framework_slug_format"),
+            models.CheckConstraint(condition=~Q(title=""), name="framework_title_not_empty"),
+            models.CheckConstraint(condition=Q(status__in=FrameworkStatus.values), name="framework_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status="published") | ~Q(summary=""), name="framework_published_has_summary"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("practices:framework_detail", kwargs={"slug": self.slug})
+
+
+class CaseStudyStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted for review"
+    RETURNED = "returned", "Returned to author"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class CaseStudy(models.Model):
+    """One council's implementation, written up so others can learn from it."""
+
+    Status = CaseStudyStatus
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    lead_council = models.ForeignKey(
+        Council, on_delete=models.PROTECT, null=True, blank=True, related_name="case_studies"
+    )
+    partner_councils = models.ManyToManyField(Council, blank=True, related_name="partner_case_studies")
+    partner_agencies = models.CharField(
+        max_length=500, blank=True, help_text="Other partners, for example the NHS trust or police"
+    )
+    primary_silo = models.ForeignKey(ServiceSilo, on_delete=models.PROTECT, related_name="case_studies")
+    other_silos = models.ManyToManyField(ServiceSilo, blank=True, related_name="secondary_case_studies")
+    summary = models.TextField(blank=True)
+    problem = models.TextField(blank=True)
+    approach = models.TextField(blank=True)
+    outcomes = models.TextField(blank=True, help_text="What changed, with figures")
+    cost_band = models.CharField(max_length=10, choices=CostBand.choices, blank=True)
+    funding_source = models.CharField(max_length=20, choices=FundingSource.choices, blank=True)
+    citizen_groups = models.ManyToManyField(CitizenGroup, blank=True, related_name="case_studies")
+    start_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Leave blank if still running")
+    lessons = ArrayField(models.TextField(), default=list, blank=True, help_text="What worked, one point each")
+    things_to_avoid = ArrayField(models.TextField(), default=list, blank=True, help_text="One point each")
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    hosts_visits = models.BooleanField(default=False, help_text="The council welcomes visits from other councils")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    review_by = models.DateField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="case_studies"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Bumped on every save through the services; edits carry the number they
+    # started from so a stale save can be refused.
+    version = models.PositiveIntegerField(default=1)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    frameworks = models.ManyToManyField(Framework, through="FrameworkLink", related_name="case_studies", blank=True)
+    tags = TaggableManager(blank=True)
+    history = HistoricalRecords(
+        excluded_fields=["search_vector"], m2m_fields=[partner_councils, other_silos, citizen_groups]
+    )
+
+    class Meta:
+        ordering = ["-published_at", "title"]
+        verbose_name_plural = "case studies"
+        indexes = [
+            GinIndex(fields=["search_vector"], name="casestudy_search_gin"),
+            models.Index(fields=["status", "-published_at"], name="casestudy_status_published"),
+            models.Index(fields=["review_by"], name="casestudy_review_by"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(slug__regex=SLUG_PATTERN), name="casestudy_slug_format"),
+            models.CheckConstraint(condition=~Q(title=""), name="casestudy_title_not_empty"),
+            models.CheckConstraint(condition=Q(status__in=CaseStudyStatus.values), name="casestudy_status_valid"),
+            models.CheckConstraint(
+                condition=Q(cost_band="") | Q(cost_band__in=CostBand.values), name="casestudy_cost_band_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(funding_source="") | Q(funding_source__in=FundingSource.values),
+                name="casestudy_funding_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_year__isnull=True) | Q(start_year__gte=FIRST_YEAR, start_year__lte=LAST_YEAR),
+                name="casestudy_start_year_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_year__isnull=True) | Q(end_year__gte=FIRST_YEAR, end_year__lte=LAST_YEAR),
+                name="casestudy_end_year_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_year__isnull=True) | Q(end_year__isnull=True) | Q(end_year__gte=F("start_year")),
+                name="casestudy_end_after_start",
+            ),
+            # What the public can read must say what it is and who did it.
+            models.CheckConstraint(
+                condition=~Q(status="published")
+                | (~Q(summary="") & Q(lead_council__isnull=False) & Q(published_at__isnull=False)),
+                name="casestudy_published_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("practices:case_study_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class FrameworkLink(models.Model):
+    """A case study implements a framework: what was customised, for whom, and the effort."""
+
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="framework_links")
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="implementation_links")
+    customisation = models.TextField(blank=True, help_text="What this council changed from the generic practice")
+    citizen_group = models.ForeignKey(
+        CitizenGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="framework_links"
+    )
+    effort = models.CharField(max_length=10, choices=Effort.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["framework__title"]
+        constraints = [
+            models.UniqueConstraint(fields=["case_study", "framework"], name="frameworklink_unique_pair"),
+            models.CheckConstraint(
+                condition=Q(effort="") | Q(effort__in=Effort.values), name="frameworklink_effort_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_study} implements {self.framework}"
+
+
+class AdoptionStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in-progress", "In progress"
+    LIVE = "live", "Live"
+    STOPPED = "stopped", "Stopped"
+
+
+class Adoption(models.Model):
+    """'We reused this': a council records that it reused a case study or framework."""
+
+    Status = AdoptionStatus
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="adoptions")
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, null=True, blank=True, related_name="adoptions")
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, null=True, blank=True, related_name="adoptions")
+    silo = models.ForeignKey(ServiceSilo, on_delete=models.PROTECT, related_name="adoptions")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
+    what_changed = models.TextField(blank=True)
+    effort = models.CharField(max_length=10, choices=Effort.choices, blank=True)
+    outcome = models.TextField(blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="adoptions"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(case_study__isnull=False, framework__isnull=True)
+                | Q(case_study__isnull=True, framework__isnull=False),
+                name="adoption_exactly_one_target",
+            ),
+            models.CheckConstraint(condition=Q(status__in=AdoptionStatus.values), name="adoption_status_valid"),
+            models.CheckConstraint(condition=Q(effort="") | Q(effort__in=Effort.values), name="adoption_effort_valid"),
+            models.UniqueConstraint(
+                fields=["council", "case_study"],
+                condition=Q(case_study__isnull=False),
+                name="adoption_unique_case_study",
+            ),
+            models.UniqueConstraint(
+                fields=["council", "framework"], condition=Q(framework__isnull=False), name="adoption_unique_framework"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.council} reused {self.case_study or self.framework}"
+
+    @property
+    def target(self):
+        return self.case_study or self.framework
+
+
+class EnquiryKind(models.TextChoices):
+    CONTACT = "contact", "Contact the implementer"
+    VISIT = "visit", "Request a visit"
+
+
+class Enquiry(models.Model):
+    """A message to the team behind a case study, or a request to visit them."""
+
+    Kind = EnquiryKind
+
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="enquiries")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enquiries")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CONTACT)
+    message = models.TextField(max_length=5000)
+    preferred_dates = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "enquiries"
+        indexes = [models.Index(fields=["sender", "-created_at"], name="enquiry_sender_recent")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=EnquiryKind.values), name="enquiry_kind_valid"),
+            models.CheckConstraint(condition=~Q(message=""), name="enquiry_message_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} about {self.case_study}"

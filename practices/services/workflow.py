@@ -1,0 +1,73 @@
+"""The case study workflow: draft, submitted, returned, published, archived."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from practices.models import CaseStudy
+
+Status = CaseStudy.Status
+
+# Which status a case study may move to from each status.
+CASE_STUDY_TRANSITIONS: dict[str, set[str]] = {
+    Status.DRAFT: {Status.SUBMITTED},
+    Status.SUBMITTED: {Status.PUBLISHED, Status.RETURNED},
+    Status.RETURNED: {Status.SUBMITTED},
+    Status.PUBLISHED: {Status.ARCHIVED},
+    Status.ARCHIVED: {Status.PUBLISHED},
+}
+
+
+class WorkflowError(Exception):
+    """A case study cannot move to the status asked for."""
+
+
+@transaction.atomic
+def case_study_transition(*, case_study: CaseStudy, to_status: str, by=None, reason: str = "") -> CaseStudy:
+    """Move a case study along its workflow, or raise WorkflowError."""
+    case_study = CaseStudy.objects.select_for_update().get(pk=case_study.pk)
+    if to_status not in CASE_STUDY_TRANSITIONS[case_study.status]:
+        raise WorkflowError(
+            f"A case study that is {case_study.get_status_display().lower()} "
+            f"cannot be moved to {CaseStudy.Status(to_status).label.lower()}."
+        )
+    if to_status == Status.PUBLISHED:
+        missing = [
+            label
+            for label, value in (("a summary", case_study.summary), ("a lead council", case_study.lead_council_id))
+            if not value
+        ]
+        if missing:
+            raise WorkflowError(f"Add {' and '.join(missing)} before publishing.")
+        if case_study.published_at is None:
+            case_study.published_at = timezone.now()
+        if case_study.review_by is None:
+            case_study.review_by = timezone.localdate() + datetime.timedelta(days=365)
+    case_study.status = to_status
+    case_study.version += 1
+    case_study._change_reason = reason or f"Status changed to {case_study.get_status_display().lower()}"
+    if by is not None:
+        case_study._history_user = by
+    case_study.save()
+    return case_study
+
+
+def case_study_submit(*, case_study: CaseStudy, by=None) -> CaseStudy:
+    return case_study_transition(case_study=case_study, to_status=Status.SUBMITTED, by=by)
+
+
+def case_study_publish(*, case_study: CaseStudy, by=None) -> CaseStudy:
+    return case_study_transition(case_study=case_study, to_status=Status.PUBLISHED, by=by)
+
+
+def case_study_return(*, case_study: CaseStudy, by=None, comment: str) -> CaseStudy:
+    if not comment.strip():
+        raise WorkflowError("Say what the author needs to change before returning it.")
+    return case_study_transition(case_study=case_study, to_status=Status.RETURNED, by=by, reason=comment)
+
+
+def case_study_archive(*, case_study: CaseStudy, by=None) -> CaseStudy:
+    return case_study_transition(case_study=case_study, to_status=Status.ARCHIVED, by=by)

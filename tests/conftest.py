@@ -1,0 +1,43 @@
+"""Fixtures shared by the tests: the same cast of users everywhere."""
+
+import pytest
+
+from councils.factories import CouncilFactory, MemberProfileFactory, ServiceSiloFactory
+from councils.models import MemberProfile
+
+
+@pytest.fixture
+def council(db):
+    return CouncilFactory(name="Bristol City Council", slug="bristol-city-council", gss_code="E06000023")
+
+
+@pytest.fixture
+def other_council(db):
+    return CouncilFactory(name="Leeds City Council", slug="leeds-city-council", gss_code="E08000035")
+
+
+@pytest.fixture
+def silo(db):
+    return ServiceSiloFactory(name="Transport", slug="transport")
+
+
+@pytest.fixture
+def officer(council):
+    return MemberProfileFactory(council=council, role=MemberProfile.Role.OFFICER).user
+
+
+@pytest.fixture
+def colleague(council):
+    """A member of the same council who is not an officer."""
+    return MemberProfileFactory(council=council, role=MemberProfile.Role.MEMBER).user
+
+
+@pytest.fixture
+def outsider(other_council):
+    """A member of another council."""
+    return MemberProfileFactory(council=other_council, role=MemberProfile.Role.OFFICER).user
+
+
+@pytest.fixture
+def curator(other_council):
+    return MemberProfileFactory(council=other_council, role=MemberProfile.Role.CURATOR).user

@@ -1,0 +1,157 @@
+"""Every browse page renders, shows what it should, and uses a constant number of queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from councils.factories import CouncilFactory, ServiceSiloFactory
+from practices.factories import AdoptionFactory, CaseStudyFactory, FrameworkFactory, FrameworkLinkFactory
+from practices.models import CaseStudy
+
+pytestmark = pytest.mark.django_db
+
+
+def build_corpus(n, *, silos, councils, framework):
+    """n published case studies spread over silos and councils, tagged, linked and reused."""
+    items = []
+    for i in range(n):
+        case_study = CaseStudyFactory(
+            primary_silo=silos[i % len(silos)],
+            lead_council=councils[i % len(councils)],
+            tags=["vehicle tracking", f"tag {i % 7}"],
+        )
+        case_study.other_silos.add(silos[(i + 1) % len(silos)])
+        case_study.partner_councils.add(councils[(i + 1) % len(councils)])
+        FrameworkLinkFactory(case_study=case_study, framework=framework)
+        AdoptionFactory(
+            case_study=case_study, council=councils[(i + 2) % len(councils)], silo=silos[(i + 2) % len(silos)]
+        )
+        items.append(case_study)
+    return items
+
+
+@pytest.fixture
+def corpus(db):
+    silos = [
+        ServiceSiloFactory(name=name, slug=slug)
+        for name, slug in [
+            ("Transport", "transport"),
+            ("Waste and recycling", "waste"),
+            ("Adult social care", "adult-social-care"),
+        ]
+    ]
+    councils = [CouncilFactory() for _ in range(4)]
+    framework = FrameworkFactory(slug="vehicle-tracking", title="Vehicle tracking")
+    framework.silos.set(silos)
+    framework.tags.add("vehicle tracking")
+    return {"silos": silos, "councils": councils, "framework": framework}
+
+
+def pages(corpus, case_study):
+    return {
+        "home": "/",
+        "case study list": reverse("practices:case_study_list"),
+        "case study list page 2": reverse("practices:case_study_list") + "?page=2",
+        "case study": case_study.get_absolute_url(),
+        "framework list": reverse("practices:framework_list"),
+        "framework": corpus["framework"].get_absolute_url(),
+        "council list": reverse("councils:council_list"),
+        "council": corpus["councils"][0].get_absolute_url(),
+        "silo list": reverse("councils:silo_list"),
+        "silo": corpus["silos"][0].get_absolute_url(),
+        "tag": reverse("practices:tag_detail", args=["vehicle-tracking"]),
+        "accessibility": reverse("accessibility"),
+    }
+
+
+def query_counts(client, urls):
+    counts = {}
+    for name, url in urls.items():
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200, f"{name} returned {response.status_code}"
+        counts[name] = len(ctx.captured_queries)
+    return counts
+
+
+# The most queries any browse page may make; pinned so it cannot creep up.
+MAX_QUERIES = 12
+
+
+def test_query_counts_do_not_grow_with_data(client, corpus):
+    small = build_corpus(25, **corpus)
+    few = query_counts(client, pages(corpus, small[0]))
+    build_corpus(40, **corpus)
+    many = query_counts(client, pages(corpus, small[0]))
+    assert many == few, "a page's query count grew with the data"
+    assert max(many.values()) <= MAX_QUERIES, many
+
+
+def test_home_shows_counts_and_latest(client, corpus):
+    items = build_corpus(3, **corpus)
+    response = client.get("/")
+    assert response.context["summary"]["case_study_count"] == 3
+    assert items[-1].title in response.content.decode()
+
+
+def test_case_study_page_shows_what_to_avoid_frameworks_and_reuse(client, corpus):
+    case_study = build_corpus(1, **corpus)[0]
+    html = client.get(case_study.get_absolute_url()).content.decode()
+    assert "Things to avoid" in html
+    assert case_study.things_to_avoid[0] in html
+    assert "Vehicle tracking" in html
+    assert corpus["councils"][2].name in html, "the adopting council is listed"
+
+
+def test_contact_details_are_for_signed_in_members_only(client, corpus, colleague):
+    case_study = build_corpus(1, **corpus)[0]
+    case_study.contact_email = "fleet.services@bristol.gov.uk"
+    case_study.save()
+    assert "fleet.services@bristol.gov.uk" not in client.get(case_study.get_absolute_url()).content.decode()
+    client.force_login(colleague)
+    assert "fleet.services@bristol.gov.uk" in client.get(case_study.get_absolute_url()).content.decode()
+
+
+def test_framework_page_groups_implementations_by_silo(client, corpus):
+    build_corpus(3, **corpus)
+    response = client.get(corpus["framework"].get_absolute_url())
+    html = response.content.decode()
+    for silo in corpus["silos"]:
+        assert f">{silo.name}</h3>" in html
+    assert "What implementers said to avoid" in html
+
+
+class TestDraftVisibility:
+    @pytest.fixture
+    def draft(self, council, silo, officer):
+        return CaseStudyFactory(
+            status=CaseStudy.Status.DRAFT, lead_council=council, primary_silo=silo, created_by=officer
+        )
+
+    def test_visitors_and_other_councils_get_404(self, client, draft, outsider):
+        assert client.get(draft.get_absolute_url()).status_code == 404
+        client.force_login(outsider)
+        assert client.get(draft.get_absolute_url()).status_code == 404
+
+    @pytest.mark.parametrize("who", ["officer", "colleague", "curator"])
+    def test_own_council_and_curators_see_it(self, client, draft, who, request):
+        client.force_login(request.getfixturevalue(who))
+        response = client.get(draft.get_absolute_url())
+        assert response.status_code == 200
+        assert "Draft" in response.content.decode()
+
+    def test_drafts_are_not_listed(self, client, draft):
+        assert draft.title not in client.get(reverse("practices:case_study_list")).content.decode()
+
+
+def test_unknown_pages_get_the_site_404(client, db):
+    response = client.get("/case-studies/no-such-thing/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_healthz_reports_database(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
