@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from councils import selectors
 from councils.models import Council, ServiceSilo
-from practices import selectors as practice_selectors
+from practices.selectors import browse as practice_selectors
 
 
 def council_list(request):

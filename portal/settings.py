@@ -86,6 +86,8 @@ else:
     from portal import devdb
 
     DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", **devdb.ensure_running()}}
+# Parallel test runs on one server each need their own test database.
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

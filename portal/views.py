@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from councils.selectors import silos_with_counts
-from practices import selectors
+from practices.selectors import browse as selectors
 
 
 def home(request):

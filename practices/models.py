@@ -80,16 +80,20 @@ class Framework(models.Model):
     generalised_from = models.ForeignKey(
         "CaseStudy", on_delete=models.SET_NULL, null=True, blank=True, related_name="generalised_into"
     )
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     search_vector = SearchVectorField(null=True, editable=False)
 
     tags = TaggableManager(blank=True)
-    history = HistoricalRecords(excluded_fields=["search_vector"], m2m_fields=[silos])
+    history = HistoricalRecords(excluded_fields=["search_vector", "reminder_sent_at"], m2m_fields=[silos])
 
     class Meta:
         ordering = ["title"]
-        indexes = [GinIndex(fields=["search_vector"], name="framework_search_gin")]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="framework_search_gin"),
+            GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="framework_title_trgm"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(slug__regex=SLUG_PATTERN), name="framework_slug_format"),
             models.CheckConstraint(condition=~Q(title=""), name="framework_title_not_empty"),
@@ -147,6 +151,7 @@ class CaseStudy(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     review_by = models.DateField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="case_studies"
     )
@@ -160,7 +165,8 @@ class CaseStudy(models.Model):
     frameworks = models.ManyToManyField(Framework, through="FrameworkLink", related_name="case_studies", blank=True)
     tags = TaggableManager(blank=True)
     history = HistoricalRecords(
-        excluded_fields=["search_vector"], m2m_fields=[partner_councils, other_silos, citizen_groups]
+        excluded_fields=["search_vector", "reminder_sent_at"],
+        m2m_fields=[partner_councils, other_silos, citizen_groups],
     )
 
     class Meta:
@@ -168,6 +174,7 @@ class CaseStudy(models.Model):
         verbose_name_plural = "case studies"
         indexes = [
             GinIndex(fields=["search_vector"], name="casestudy_search_gin"),
+            GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="casestudy_title_trgm"),
             models.Index(fields=["status", "-published_at"], name="casestudy_status_published"),
             models.Index(fields=["review_by"], name="casestudy_review_by"),
         ]
@@ -323,3 +330,50 @@ class Enquiry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} about {self.case_study}"
+
+
+class ReviewNote(models.Model):
+    """A curator's comment on a submission, shown to its authors."""
+
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="review_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    text = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="reviewnote_text_not_empty")]
+
+    def __str__(self) -> str:
+        return f"Review note on {self.case_study}"
+
+
+class Follow(models.Model):
+    """A member follows a silo, a tag or a framework, for feeds and the weekly digest."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
+    silo = models.ForeignKey(ServiceSilo, on_delete=models.CASCADE, null=True, blank=True, related_name="followers")
+    tag = models.ForeignKey("taggit.Tag", on_delete=models.CASCADE, null=True, blank=True, related_name="followers")
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, null=True, blank=True, related_name="followers")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(silo__isnull=False, tag__isnull=True, framework__isnull=True)
+                | Q(silo__isnull=True, tag__isnull=False, framework__isnull=True)
+                | Q(silo__isnull=True, tag__isnull=True, framework__isnull=False),
+                name="follow_exactly_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "silo"], condition=Q(silo__isnull=False), name="follow_unique_silo"
+            ),
+            models.UniqueConstraint(fields=["user", "tag"], condition=Q(tag__isnull=False), name="follow_unique_tag"),
+            models.UniqueConstraint(
+                fields=["user", "framework"], condition=Q(framework__isnull=False), name="follow_unique_framework"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.silo or self.tag or self.framework}"

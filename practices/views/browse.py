@@ -3,7 +3,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from practices import selectors
+from practices.selectors import browse as selectors
 
 PAGE_SIZE = 20
 

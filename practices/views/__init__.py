@@ -1,0 +1,1 @@
+"""Views for practices, one module per area: browse, and later search, submit, curate."""
