@@ -1,0 +1,1 @@
+"""Forms for practices, one module per area: search, submission, curation."""
