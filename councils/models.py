@@ -1,6 +1,7 @@
 """Councils, the service silos staff work in, and member profiles."""
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
@@ -10,6 +11,9 @@ from django.urls import reverse
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # ONS Government Statistical Service codes: a nation letter and eight digits.
 GSS_PATTERN = r"^[ENSWK][0-9]{8}$"
+gss_code_validator = RegexValidator(
+    GSS_PATTERN, "Enter the ONS GSS code: a nation letter and eight digits, for example E06000023."
+)
 
 
 class CouncilKind(models.TextChoices):
@@ -59,7 +63,13 @@ class Council(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     gss_code = models.CharField(
-        "GSS code", max_length=9, unique=True, null=True, blank=True, help_text="ONS code, for example E06000023"
+        "GSS code",
+        max_length=9,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[gss_code_validator],
+        help_text="ONS code, for example E06000023",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     nation = models.CharField(max_length=20, choices=Nation.choices)

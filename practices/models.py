@@ -99,7 +99,9 @@ class Framework(models.Model):
             models.CheckConstraint(condition=~Q(title=""), name="framework_title_not_empty"),
             models.CheckConstraint(condition=Q(status__in=FrameworkStatus.values), name="framework_status_valid"),
             models.CheckConstraint(
-                condition=~Q(status="published") | ~Q(summary=""), name="framework_published_has_summary"
+                condition=~Q(status="published") | ~Q(summary=""),
+                name="framework_published_has_summary",
+                violation_error_message="A published framework needs a summary.",
             ),
         ]
 
@@ -200,12 +202,14 @@ class CaseStudy(models.Model):
             models.CheckConstraint(
                 condition=Q(start_year__isnull=True) | Q(end_year__isnull=True) | Q(end_year__gte=F("start_year")),
                 name="casestudy_end_after_start",
+                violation_error_message="The end year cannot be before the start year.",
             ),
             # What the public can read must say what it is and who did it.
             models.CheckConstraint(
                 condition=~Q(status="published")
                 | (~Q(summary="") & Q(lead_council__isnull=False) & Q(published_at__isnull=False)),
                 name="casestudy_published_complete",
+                violation_error_message="A published case study needs a summary, a lead council and a publication date.",
             ),
         ]
 
@@ -280,6 +284,7 @@ class Adoption(models.Model):
                 condition=Q(case_study__isnull=False, framework__isnull=True)
                 | Q(case_study__isnull=True, framework__isnull=False),
                 name="adoption_exactly_one_target",
+                violation_error_message="Say whether the council reused a case study or a framework, not both.",
             ),
             models.CheckConstraint(condition=Q(status__in=AdoptionStatus.values), name="adoption_status_valid"),
             models.CheckConstraint(condition=Q(effort="") | Q(effort__in=Effort.values), name="adoption_effort_valid"),

@@ -86,6 +86,19 @@ def _csv_row(row: dict[str, str]) -> dict[str, Any]:
     return record
 
 
+def _stored(obj: models.Model, name: str):
+    """The field's current value as stored: foreign keys by id, so unsaved objects are safe to compare."""
+    field = obj._meta.get_field(name)
+    return getattr(obj, field.attname)
+
+
+def _stored_form(obj: models.Model, name: str, value):
+    field = obj._meta.get_field(name)
+    if field.many_to_one:
+        return value.pk if value is not None else None
+    return value
+
+
 class _Importer:
     def __init__(self, by=None):
         self.by = by
@@ -115,7 +128,7 @@ class _Importer:
     def _save(self, where: str, obj: models.Model, values: dict, *, m2m=None, tags=None) -> str | None:
         """Apply values to obj; save only what differs. Returns the outcome, or None on error."""
         creating = obj.pk is None
-        changed = [name for name, value in values.items() if getattr(obj, name) != value]
+        changed = [name for name, value in values.items() if _stored(obj, name) != _stored_form(obj, name, value)]
         for name in changed:
             setattr(obj, name, values[name])
         try:
