@@ -1,9 +1,9 @@
 """Councils, the service silos staff work in, and member profiles."""
 
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
