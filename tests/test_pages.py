@@ -155,3 +155,60 @@ def test_healthz_reports_database(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def bulk_corpus(n, *, silos, councils, framework):
+    """n published case studies inserted in bulk, tagged, linked and reused like the factory corpus."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+    from taggit.models import Tag, TaggedItem
+
+    from practices.models import Adoption, FrameworkLink
+
+    now = timezone.now()
+    created = CaseStudy.objects.bulk_create(
+        [
+            CaseStudy(
+                title=f"Route planning for service vehicles {i}",
+                slug=f"bulk-route-planning-{i}",
+                lead_council=councils[i % len(councils)],
+                primary_silo=silos[i % len(silos)],
+                summary="Crews plan rounds from one shared map.",
+                things_to_avoid=["Planning rounds without the crews"],
+                status=CaseStudy.Status.PUBLISHED,
+                published_at=now - timezone.timedelta(minutes=i + 1),
+            )
+            for i in range(n)
+        ],
+        batch_size=500,
+    )
+    content_type = ContentType.objects.get_for_model(CaseStudy)
+    tags = [Tag.objects.get_or_create(name=f"tag {k}", defaults={"slug": f"tag-{k}"})[0] for k in range(7)]
+    tracking = Tag.objects.get_or_create(name="vehicle tracking", defaults={"slug": "vehicle-tracking"})[0]
+    TaggedItem.objects.bulk_create(
+        [
+            TaggedItem(tag=tag, content_type=content_type, object_id=cs.pk)
+            for i, cs in enumerate(created)
+            for tag in (tracking, tags[i % 7])
+        ],
+        batch_size=1000,
+    )
+    FrameworkLink.objects.bulk_create([FrameworkLink(case_study=cs, framework=framework) for cs in created])
+    Adoption.objects.bulk_create(
+        [
+            Adoption(case_study=cs, council=councils[(i + 2) % len(councils)], silo=silos[(i + 2) % len(silos)])
+            for i, cs in enumerate(created)
+        ]
+    )
+    return created
+
+
+def test_query_counts_hold_with_a_thousand_case_studies(client, corpus):
+    small = build_corpus(5, **corpus)
+    few = query_counts(client, pages(corpus, small[0]))
+    bulk_corpus(1000, **corpus)
+    assert CaseStudy.objects.filter(status="published").count() == 1005
+    many = query_counts(client, pages(corpus, small[0]))
+    print("queries per page with 1,005 case studies:", many)
+    assert many == few
+    assert max(many.values()) <= MAX_QUERIES, many
