@@ -100,6 +100,9 @@ CACHES = {
     )
 }
 
+# Seconds a browse page is cached for visitors who are not signed in (0 turns it off).
+VISITOR_CACHE_SECONDS = env.int("VISITOR_CACHE_SECONDS", default=60)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -6,9 +6,11 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from councils.selectors import silos_with_counts
+from portal.caching import cache_for_visitors
 from practices.selectors import browse as selectors
 
 
+@cache_for_visitors
 def home(request):
     return render(
         request,
@@ -33,6 +35,7 @@ def healthz(request):
         return JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)
 
 
+@cache_for_visitors
 def accessibility(request):
     return render(request, "portal/accessibility.html")
 

@@ -41,3 +41,11 @@ def outsider(other_council):
 @pytest.fixture
 def curator(other_council):
     return MemberProfileFactory(council=other_council, role=MemberProfile.Role.CURATOR).user
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts without cached pages from the one before."""
+    from django.core.cache import cache
+
+    cache.clear()
