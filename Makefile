@@ -29,8 +29,11 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || { echo "Could not install chromium: run 'sudo apt-get install chromium'"; exit 1; }; }
 
-## Benchmarks at scale (see bench/).
+## Benchmarks at 100,000 case studies (BENCH_CASE_STUDIES=N to change); figures land in bench/results/.
 bench: setup
+	@command -v wrk >/dev/null || { echo "Installing Debian's wrk for throughput figures"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+	  || echo "wrk unavailable: throughput figures will be skipped"; }
 	PORTAL_TESTING=1 $(WITH_DB) $(PY) bench/run.py
 
 db-stop:

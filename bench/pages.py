@@ -1,0 +1,198 @@
+"""Browse-page benchmark: server-side latency per page type, queries per page, cached
+throughput under gunicorn and worker memory.
+
+    python bench/pages.py --case-studies 100000 [--json bench/results/pages.json]
+
+Latency is measured through Django's test client with the visitor cache cleared
+before every request, so it is the cost of building the page. Throughput is
+measured with wrk against 2 gunicorn workers serving anonymous (cached) pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("PORTAL_TESTING", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.cache import cache  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from councils.models import Council, ServiceSilo  # noqa: E402
+from practices.models import CaseStudy, Framework  # noqa: E402
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def ensure_case_studies(n: int) -> int:
+    have = CaseStudy.objects.filter(status="published").count()
+    if have < n:
+        print(f"{have} published case studies; generating {n - have} more", flush=True)
+        started = time.perf_counter()
+        call_command("generate_bench_data", case_studies=n - have)
+        print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
+    return CaseStudy.objects.filter(status="published").count()
+
+
+def page_urls(samples: int) -> dict[str, list[str]]:
+    published = CaseStudy.objects.filter(status="published")
+    total = published.count()
+    step = max(1, total // samples)
+    ids = list(published.order_by("pk").values_list("slug", flat=True)[::step][:samples])
+    frameworks = list(Framework.objects.filter(status="published").values_list("slug", flat=True)[:samples])
+    councils = list(Council.objects.values_list("slug", flat=True)[:samples])
+    silos = list(ServiceSilo.objects.values_list("slug", flat=True)[:samples])
+    last_page = max(1, total // 20)
+    return {
+        "home": ["/"],
+        "case study list": ["/case-studies/"],
+        "case study list, deep page": [f"/case-studies/?page={min(last_page, 500)}"],
+        "case study": [f"/case-studies/{slug}/" for slug in ids],
+        "framework list": ["/frameworks/"],
+        "framework": [f"/frameworks/{slug}/" for slug in frameworks],
+        "council list": ["/councils/"],
+        "council": [f"/councils/{slug}/" for slug in councils],
+        "silo list": ["/silos/"],
+        "silo": [f"/silos/{slug}/" for slug in silos],
+        "tag": ["/tags/vehicle-tracking/", "/tags/online-booking/", "/tags/self-service/"],
+    }
+
+
+def measure_pages(urls: dict[str, list[str]], rounds: int) -> dict[str, dict]:
+    client = Client()
+    results = {}
+    for name, paths in urls.items():
+        timings, queries, statuses = [], set(), set()
+        for path in paths:  # warm connections and PostgreSQL's caches
+            client.get(path)
+        for i in range(rounds):
+            path = paths[i % len(paths)]
+            cache.clear()
+            with CaptureQueriesContext(connection) as ctx:
+                started = time.perf_counter()
+                response = client.get(path)
+                timings.append((time.perf_counter() - started) * 1000)
+            queries.add(len(ctx.captured_queries))
+            statuses.add(response.status_code)
+        results[name] = {
+            "p50_ms": round(statistics.median(timings), 1),
+            "p95_ms": round(percentile(timings, 95), 1),
+            "p99_ms": round(percentile(timings, 99), 1),
+            "queries": sorted(queries),
+            "status": sorted(statuses),
+            "requests": rounds,
+        }
+    return results
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def measure_throughput(paths: list[str], seconds: int) -> dict:
+    if not shutil.which("wrk"):
+        return {"skipped": "wrk is not installed (apt-get install wrk)"}
+    port = free_port()
+    env = {**os.environ, "VISITOR_CACHE_SECONDS": "300"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "portal.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        results = {}
+        for path in paths:
+            url = f"http://127.0.0.1:{port}{path}"
+            subprocess.run(["wrk", "-t1", "-c2", "-d2s", url], capture_output=True, check=False)  # warm the cache
+            out = subprocess.run(
+                ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=False
+            ).stdout
+            rps = next((float(line.split()[1]) for line in out.splitlines() if line.startswith("Requests/sec")), 0.0)
+            non2xx = next((line.strip() for line in out.splitlines() if "Non-2xx" in line), "")
+            results[path] = {"requests_per_second": round(rps), "errors": non2xx}
+        children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        results["worker_rss_mb"] = [round(rss_mb(int(pid)), 1) for pid in children]
+        return results
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--case-studies", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=60, help="timed requests per page type")
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per URL")
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "pages.json")
+    args = parser.parse_args()
+
+    total = ensure_case_studies(args.case_studies)
+    urls = page_urls(samples=20)
+    pages = measure_pages(urls, args.rounds)
+    throughput = measure_throughput(["/", urls["case study"][0], "/case-studies/"], args.seconds)
+
+    print(f"\nBrowse pages with {total:,} published case studies ({args.rounds} requests each, uncached)")
+    print(f"{'page':<28}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}  queries")
+    for name, row in pages.items():
+        print(f"{name:<28}{row['p50_ms']:>8}{row['p95_ms']:>8}{row['p99_ms']:>8}  {row['queries']}")
+    print("\nCached anonymous pages, 2 gunicorn workers, wrk -t2 -c8:")
+    for path, row in throughput.items():
+        print(f"  {path}: {row}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"case_studies": total, "pages": pages, "throughput": throughput}, indent=2))
+    print(f"\nJSON written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
