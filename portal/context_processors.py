@@ -15,5 +15,6 @@ def site(request):
     return {
         "site_name": settings.SITE_NAME,
         "site_url": settings.SITE_URL,
+        "demo_notice": settings.DEBUG,
         "nav_items": [{"label": label, "href": href, "active": path.startswith(href)} for label, href in NAVIGATION],
     }
