@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from councils.models import Council, MemberProfile, ServiceSilo
 
@@ -9,6 +10,7 @@ class CouncilAdmin(admin.ModelAdmin):
     list_filter = ["kind", "nation", "region"]
     search_fields = ["name", "gss_code", "email_domains"]
     prepopulated_fields = {"slug": ["name"]}
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # council websites are https
 
 
 @admin.register(ServiceSilo)
