@@ -7,6 +7,8 @@ NAVIGATION = [
     ("Frameworks", "/frameworks/"),
     ("Silos", "/silos/"),
     ("Councils", "/councils/"),
+    ("Submit", "/submit/"),
+    ("Insights", "/insights/"),
 ]
 
 

@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "simple_history",
     "crispy_forms",
     "crispy_forms_gds",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "portal",
     "councils",
     "practices",
@@ -55,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -91,7 +95,6 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # council websites are https; Django 6 makes this the default
 
 CACHES = {
     "default": (
@@ -151,7 +154,45 @@ CRISPY_TEMPLATE_PACK = "gds"
 TAGGIT_CASE_INSENSITIVE = True
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
-LOGIN_URL = "admin:login"
+# Accounts (django-allauth): staff sign in with a verified email address on a
+# known council's domain; see councils/adapters.py for the domain rule.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_ADAPTER = "councils.adapters.CouncilAccountAdapter"
+# The same forms in GOV.UK dress; sign-up and new addresses also check the council domain.
+ACCOUNT_FORMS = {
+    "signup": "councils.forms.CouncilSignupForm",
+    "login": "councils.forms.CouncilLoginForm",
+    "add_email": "councils.forms.CouncilAddEmailForm",
+    "reset_password": "councils.forms.CouncilResetPasswordForm",
+    "reset_password_from_key": "councils.forms.CouncilResetPasswordKeyForm",
+    "change_password": "councils.forms.CouncilChangePasswordForm",
+    "reauthenticate": "councils.forms.CouncilReauthenticateForm",
+}
+ACCOUNT_LOGIN_METHODS = {"email"}
+# One password box with a hint, as the GOV.UK pattern asks; no username.
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG or TESTING else "https"
+# Two-factor authentication: an authenticator app (TOTP) with recovery codes.
+# Optional for members and officers; curators must turn it on (councils/adapters.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = SITE_NAME
+MFA_FORMS = {
+    "authenticate": "councils.forms.CouncilMfaAuthenticateForm",
+    "reauthenticate": "councils.forms.CouncilMfaReauthenticateForm",
+    "activate_totp": "councils.forms.CouncilActivateTotpForm",
+}
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG off.
 if not (DEBUG or TESTING):

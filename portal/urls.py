@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -6,11 +7,15 @@ from portal import views
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"
 
+# The admin signs in through the portal's own sign-in, so two-factor authentication applies there too.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
     path("", include("practices.urls")),
     path("", include("councils.urls")),
 ]

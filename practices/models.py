@@ -382,3 +382,86 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} follows {self.silo or self.tag or self.framework}"
+
+
+class SearchDocumentKind(models.TextChoices):
+    CASE_STUDY = "case-study", "Case study"
+    FRAMEWORK = "framework", "Framework"
+
+
+class SearchDocument(models.Model):
+    """One published case study or framework as search sees it: its weighted text and its facets.
+
+    A narrow copy kept by practices.services.search_index, so a search reads a few
+    small rows per match instead of the wide content rows and their joins.
+    """
+
+    Kind = SearchDocumentKind
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    case_study = models.OneToOneField(
+        CaseStudy, on_delete=models.CASCADE, null=True, blank=True, related_name="search_document"
+    )
+    framework = models.OneToOneField(
+        Framework, on_delete=models.CASCADE, null=True, blank=True, related_name="search_document"
+    )
+    vector = SearchVectorField()
+    # Title, summary and tags only, kept uncompressed in the row where it fits
+    # (storage MAIN): ranking reads it for every match, and the full vector
+    # would have to be decompressed first.
+    rank_vector = SearchVectorField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    silo_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    council_kind = models.CharField(max_length=20, blank=True)
+    region = models.CharField(max_length=20, blank=True)
+    funding_source = models.CharField(max_length=20, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    tag_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    framework_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    citizen_group_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+
+    class Meta:
+        indexes = [
+            GinIndex(fields=["vector"], name="searchdocument_vector_gin"),
+            # Newest first, carrying every facet: lists without a search word are
+            # read from this index alone.
+            models.Index(
+                fields=["-published_at", "-id"],
+                include=[
+                    "kind",
+                    "case_study",
+                    "framework",
+                    "silo_ids",
+                    "council_kind",
+                    "region",
+                    "funding_source",
+                    "year",
+                    "tag_ids",
+                    "framework_ids",
+                    "citizen_group_ids",
+                ],
+                name="searchdocument_newest",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="case-study", case_study__isnull=False, framework__isnull=True)
+                | Q(kind="framework", case_study__isnull=True, framework__isnull=False),
+                name="searchdocument_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Search document for {self.case_study or self.framework}"
+
+
+class SearchTerm(models.Model):
+    """A word seen in titles, summaries and tags: the vocabulary 'did you mean' corrects typos against."""
+
+    term = models.CharField(max_length=60, primary_key=True)
+
+    class Meta:
+        indexes = [GinIndex(fields=["term"], opclasses=["gin_trgm_ops"], name="searchterm_trgm")]
+
+    def __str__(self) -> str:
+        return self.term

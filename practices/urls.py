@@ -1,6 +1,8 @@
 from django.urls import path
 
-from practices.views import browse
+from practices import feeds
+from practices.views import browse, curate, follow, insights, review, submit
+from practices.views import search as search_views
 
 app_name = "practices"
 
@@ -10,4 +12,53 @@ urlpatterns = [
     path("frameworks/", browse.framework_list, name="framework_list"),
     path("frameworks/<slug:slug>/", browse.framework_detail, name="framework_detail"),
     path("tags/<slug:slug>/", browse.tag_detail, name="tag_detail"),
+    # Submission, editing, history, reuse and enquiries
+    path("submit/", submit.submit_home, name="submit_home"),
+    path("submit/new/", submit.case_study_new, name="submit_new"),
+    path("submit/<slug:slug>/preview/", submit.case_study_preview, name="submit_preview"),
+    path("submit/<slug:slug>/send/", submit.case_study_send_for_review, name="submit_send"),
+    path("case-studies/<slug:slug>/edit/", submit.case_study_edit, name="case_study_edit"),
+    path("case-studies/<slug:slug>/history/", submit.case_study_history, name="case_study_history"),
+    path(
+        "case-studies/<slug:slug>/history/<int:history_id>/restore/",
+        review.history_restore,
+        name="case_study_restore",
+    ),
+    path("case-studies/<slug:slug>/reuse/", submit.case_study_reuse, name="case_study_reuse"),
+    path("case-studies/<slug:slug>/contact/", submit.case_study_contact, name="case_study_contact"),
+    path("case-studies/<slug:slug>/visit/", submit.case_study_visit, name="case_study_visit"),
+    path("frameworks/<slug:slug>/reuse/", submit.framework_reuse, name="framework_reuse"),
+    # Review
+    path("review/", review.review_queue, name="review_queue"),
+    path("review/<slug:slug>/", review.review_detail, name="review_detail"),
+    path("review/<slug:slug>/publish/", review.review_publish, name="review_publish"),
+    path("review/<slug:slug>/return/", review.review_return, name="review_return"),
+    path("review/<slug:slug>/frameworks/", review.review_frameworks, name="review_frameworks"),
+    path("review/<slug:slug>/frameworks/link/", review.review_link, name="review_link"),
+    path("search/", search_views.search, name="search"),
+    # Discovery and curation
+    path("insights/", insights.insights, name="insights"),
+    path("insights/data.csv", insights.insights_csv, name="insights_csv"),
+    path("feeds/silos/<slug:slug>/", feeds.SiloFeed(), name="feed_silo"),
+    path("feeds/tags/<slug:slug>/", feeds.TagFeed(), name="feed_tag"),
+    path("feeds/frameworks/<slug:slug>/", feeds.FrameworkFeed(), name="feed_framework"),
+    path("follows/", follow.follow_list, name="follow_list"),
+    path("follow/<str:kind>/<slug:slug>/", follow.follow, name="follow"),
+    path("unfollow/<str:kind>/<slug:slug>/", follow.unfollow, name="unfollow"),
+    path("curate/", curate.curate_home, name="curate_home"),
+    path("curate/unlinked/", curate.unlinked_list, name="curate_unlinked"),
+    path("curate/case-studies/<slug:slug>/", curate.case_study_curate, name="curate_case_study"),
+    path("curate/case-studies/<slug:slug>/link/", curate.case_study_link, name="curate_link"),
+    path(
+        "curate/case-studies/<slug:slug>/unlink/<slug:framework_slug>/",
+        curate.case_study_unlink,
+        name="curate_unlink",
+    ),
+    path("curate/case-studies/<slug:slug>/generalise/", curate.case_study_generalise, name="curate_generalise"),
+    path("curate/tags/", curate.tag_list, name="curate_tags"),
+    path("curate/tags/<slug:slug>/", curate.tag_curate, name="curate_tag"),
+    path("curate/tags/<slug:slug>/rename/", curate.tag_rename_view, name="curate_tag_rename"),
+    path("curate/tags/<slug:slug>/merge/", curate.tag_merge_view, name="curate_tag_merge"),
+    path("curate/freshness/", curate.freshness_queue, name="curate_freshness"),
+    path("curate/freshness/<str:kind>/<slug:slug>/reviewed/", curate.mark_reviewed, name="curate_mark_reviewed"),
 ]

@@ -136,8 +136,12 @@ class TestDraftVisibility:
         client.force_login(outsider)
         assert client.get(draft.get_absolute_url()).status_code == 404
 
-    @pytest.mark.parametrize("who", ["officer", "colleague", "curator"])
-    def test_own_council_and_curators_see_it(self, client, draft, who, request):
+    def test_members_of_the_same_council_who_do_not_write_get_404(self, client, draft, colleague):
+        client.force_login(colleague)
+        assert client.get(draft.get_absolute_url()).status_code == 404
+
+    @pytest.mark.parametrize("who", ["officer", "curator"])
+    def test_own_council_officers_and_curators_see_it(self, client, draft, who, request):
         client.force_login(request.getfixturevalue(who))
         response = client.get(draft.get_absolute_url())
         assert response.status_code == 200

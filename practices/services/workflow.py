@@ -7,7 +7,9 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from practices.models import CaseStudy
+from practices.models import CaseStudy, ReviewNote
+from practices.services.discovery_stats import discovery_stats_refresh
+from practices.services.search_index import search_index_update
 
 Status = CaseStudy.Status
 
@@ -25,10 +27,23 @@ class WorkflowError(Exception):
     """A case study cannot move to the status asked for."""
 
 
+# simple_history keeps the reason in a 100-character column; longer texts (a
+# curator's full comment) live in their own table and the history shows the start.
+CHANGE_REASON_LENGTH = 100
+
+
+def change_reason(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= CHANGE_REASON_LENGTH:
+        return text
+    return text[: CHANGE_REASON_LENGTH - 1].rstrip() + "…"
+
+
 @transaction.atomic
 def case_study_transition(*, case_study: CaseStudy, to_status: str, by=None, reason: str = "") -> CaseStudy:
     """Move a case study along its workflow, or raise WorkflowError."""
     case_study = CaseStudy.objects.select_for_update().get(pk=case_study.pk)
+    from_status = case_study.status
     if to_status not in CASE_STUDY_TRANSITIONS[case_study.status]:
         raise WorkflowError(
             f"A case study that is {case_study.get_status_display().lower()} "
@@ -48,10 +63,15 @@ def case_study_transition(*, case_study: CaseStudy, to_status: str, by=None, rea
             case_study.review_by = timezone.localdate() + datetime.timedelta(days=365)
     case_study.status = to_status
     case_study.version += 1
-    case_study._change_reason = reason or f"Status changed to {case_study.get_status_display().lower()}"
+    case_study._change_reason = change_reason(reason or f"Status changed to {case_study.get_status_display().lower()}")
     if by is not None:
         case_study._history_user = by
     case_study.save()
+    # Publishing adds the item to search; archiving or returning removes it.
+    search_index_update(case_study_ids=[case_study.pk])
+    if Status.PUBLISHED in (from_status, to_status):
+        # The silo-level panels and counts follow what is published.
+        discovery_stats_refresh()
     return case_study
 
 
@@ -63,10 +83,15 @@ def case_study_publish(*, case_study: CaseStudy, by=None) -> CaseStudy:
     return case_study_transition(case_study=case_study, to_status=Status.PUBLISHED, by=by)
 
 
+@transaction.atomic
 def case_study_return(*, case_study: CaseStudy, by=None, comment: str) -> CaseStudy:
-    if not comment.strip():
+    """Send a submission back to its council with a comment its authors see beside their draft."""
+    comment = comment.strip()
+    if not comment:
         raise WorkflowError("Say what the author needs to change before returning it.")
-    return case_study_transition(case_study=case_study, to_status=Status.RETURNED, by=by, reason=comment)
+    case_study = case_study_transition(case_study=case_study, to_status=Status.RETURNED, by=by, reason=comment)
+    ReviewNote.objects.create(case_study=case_study, author=by, text=comment)
+    return case_study
 
 
 def case_study_archive(*, case_study: CaseStudy, by=None) -> CaseStudy:

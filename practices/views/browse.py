@@ -1,28 +1,31 @@
 """Browse pages for case studies, frameworks and tags."""
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from portal.caching import cache_for_visitors
 from practices.selectors import browse as selectors
-
-PAGE_SIZE = 20
-
-
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+from practices.selectors import discovery
+from practices.views import search as search_views
 
 
 @cache_for_visitors
 def case_study_list(request):
-    page = _page(request, selectors.case_studies_published())
-    return render(request, "practices/case_study_list.html", {"page": page})
+    # Filters, counts and pages come from the search engine (practices.views.search).
+    return render(request, "practices/case_study_list.html", search_views.case_study_list_context(request))
 
 
 @cache_for_visitors
 def case_study_detail(request, slug):
     case_study = selectors.case_study_get_for_user(request.user, slug)
-    return render(request, "practices/case_study_detail.html", {"case_study": case_study})
+    return render(
+        request,
+        "practices/case_study_detail.html",
+        {
+            "case_study": case_study,
+            "discovery": discovery.case_study_discovery(request.user, case_study),
+            "actions": selectors.case_study_actions_for(request.user, case_study),
+        },
+    )
 
 
 @cache_for_visitors
@@ -41,6 +44,7 @@ def framework_detail(request, slug):
             "framework": framework,
             "links": links,
             "pitfalls_seen": selectors.framework_pitfalls_from_implementations(links),
+            "following": discovery.follow_get(request.user, framework=framework),
         },
     )
 
@@ -48,9 +52,14 @@ def framework_detail(request, slug):
 @cache_for_visitors
 def tag_detail(request, slug):
     tag = selectors.tag_get(slug)
-    page = _page(request, selectors.case_studies_tagged(tag))
     return render(
         request,
         "practices/tag_detail.html",
-        {"tag": tag, "page": page, "frameworks": selectors.frameworks_tagged(tag)},
+        {
+            "tag": tag,
+            "case_studies": selectors.case_studies_tagged(tag),
+            "case_study_count": selectors.case_study_count_tagged(tag),
+            "frameworks": selectors.frameworks_tagged(tag),
+            "following": discovery.follow_get(request.user, tag=tag),
+        },
     )

@@ -1,0 +1,291 @@
+"""Account forms: sign-up for council staff, allauth's other forms in GOV.UK dress, and a member's own details."""
+
+from __future__ import annotations
+
+from allauth.account import forms as account_forms
+from allauth.mfa.base import forms as mfa_base_forms
+from allauth.mfa.totp import forms as mfa_totp_forms
+from django import forms
+
+from councils.adapters import validate_council_email
+from councils.models import ServiceSilo
+
+PASSWORD_HINT = "Use at least 8 characters. Avoid common passwords and passwords made only of numbers."  # noqa: S105 - a hint, not a password
+EMAIL_HINT = "Use your council address, for example name@bristol.gov.uk. We will email you a link to confirm it."
+
+# widget_type (Django's name for the widget) -> the GOV.UK Frontend class for it.
+_GOVUK_WIDGET_CLASSES = {
+    "text": "govuk-input",
+    "email": "govuk-input",
+    "password": "govuk-input",
+    "number": "govuk-input",
+    "url": "govuk-input",
+    "textarea": "govuk-textarea",
+    "select": "govuk-select",
+    "selectmultiple": "govuk-select",
+    "radioselect": "govuk-radios__input",
+    "checkboxselectmultiple": "govuk-checkboxes__input",
+    "checkbox": "govuk-checkboxes__input",
+}
+_GROUPED = {"radioselect", "checkboxselectmultiple"}
+
+
+class GovukFormMixin:
+    """GOV.UK Frontend classes, error states and hint/error references on every widget.
+
+    Templates render each field with ``account/govuk/field.html``. Browser
+    validation is off (no ``required``/``maxlength`` attributes) so every
+    problem is reported the GOV.UK way: in the error summary and beside the
+    field, with what the person typed left in place.
+    """
+
+    use_required_attribute = False
+    # Field name -> a GOV.UK width class, for inputs shorter than the column.
+    govuk_widths: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._govuk_dress()
+
+    def full_clean(self):
+        super().full_clean()
+        self._govuk_dress()
+
+    def _govuk_dress(self) -> None:
+        errors = getattr(self, "_errors", None) or {}
+        for name, field in self.fields.items():
+            widget = field.widget
+            # A fresh BoundField rather than the form's cached one: subclasses
+            # may still replace fields after this first runs.
+            bound = field.get_bound_field(self, name)
+            kind = bound.widget_type
+            css = _GOVUK_WIDGET_CLASSES.get(kind)
+            if css is None:
+                continue
+            widget.attrs.pop("maxlength", None)
+            widget.attrs.pop("placeholder", None)
+            classes = [css, self.govuk_widths.get(name, "")]
+            described = []
+            if field.help_text:
+                described.append(f"{bound.auto_id}_helptext")
+            if name in errors:
+                described.append(f"{bound.auto_id}-error")
+                if kind not in _GROUPED and kind != "checkbox":
+                    classes.append(f"{css}--error")
+            if kind == "textarea" and getattr(field, "max_length", None):
+                classes.append("govuk-js-character-count")
+                described.append(f"{bound.auto_id}-info")
+            widget.attrs["class"] = " ".join(c for c in classes if c)
+            if kind in _GROUPED:
+                continue  # the fieldset carries the references
+            if described:
+                widget.attrs["aria-describedby"] = " ".join(described)
+            else:
+                widget.attrs.pop("aria-describedby", None)
+
+
+def _relabel(field, *, label=None, hint=None, required=None):
+    if label is not None:
+        field.label = label
+    if hint is not None:
+        field.help_text = hint
+    if required is not None:
+        field.error_messages["required"] = required
+
+
+def _silo_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=ServiceSilo.objects.order_by("name"),
+        required=False,
+        empty_label="Choose a service area",
+        label="Service area you work in (optional)",
+        help_text="So we can show you what other service areas have done that could help yours.",
+    )
+
+
+class CouncilSignupForm(GovukFormMixin, account_forms.SignupForm):
+    """allauth's sign-up, plus who the person is; only council email domains are accepted."""
+
+    field_order = ["full_name", "email", "password1", "job_title", "silo"]
+
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
+        error_messages={"required": "Enter your full name", "max_length": "Full name must be 150 characters or fewer"},
+    )
+    job_title = forms.CharField(
+        label="Job title (optional)",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
+        error_messages={"max_length": "Job title must be 200 characters or fewer"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["silo"] = _silo_field()
+        email = self.fields["email"]
+        _relabel(email, label="Work email address", hint=EMAIL_HINT, required="Enter your work email address")
+        email.error_messages["invalid"] = "Enter an email address in the correct format, like name@bristol.gov.uk"
+        email.widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
+        _relabel(self.fields["password1"], label="Create a password", hint=PASSWORD_HINT, required="Create a password")
+        self.order_fields(self.field_order)
+        self._govuk_dress()
+
+    def clean_email(self):
+        validate_council_email(self.cleaned_data["email"])
+        return super().clean_email()
+
+    def custom_signup(self, request, user):
+        from councils.services import member_profile_create
+
+        member_profile_create(
+            user=user,
+            full_name=self.cleaned_data["full_name"],
+            job_title=self.cleaned_data.get("job_title", ""),
+            silo=self.cleaned_data.get("silo"),
+        )
+
+
+class CouncilLoginForm(GovukFormMixin, account_forms.LoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relabel(self.fields["login"], label="Work email address", required="Enter your work email address")
+        self.fields["login"].widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
+        _relabel(self.fields["password"], label="Password", hint="", required="Enter your password")
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me signed in on this device"
+        self._govuk_dress()
+
+
+class CouncilResetPasswordForm(GovukFormMixin, account_forms.ResetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relabel(
+            self.fields["email"],
+            label="Work email address",
+            hint="We will email you a link to choose a new password.",
+            required="Enter your work email address",
+        )
+        self._govuk_dress()
+
+
+class _NewPasswordMixin:
+    def _relabel_new_password(self):
+        _relabel(self.fields["password1"], label="New password", hint=PASSWORD_HINT, required="Enter a new password")
+        _relabel(self.fields["password2"], label="Confirm new password", required="Confirm your new password")
+
+
+class CouncilResetPasswordKeyForm(GovukFormMixin, _NewPasswordMixin, account_forms.ResetPasswordKeyForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._relabel_new_password()
+        self._govuk_dress()
+
+
+class CouncilChangePasswordForm(GovukFormMixin, _NewPasswordMixin, account_forms.ChangePasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relabel(self.fields["oldpassword"], label="Current password", hint="", required="Enter your current password")
+        self._relabel_new_password()
+        self._govuk_dress()
+
+
+class CouncilReauthenticateForm(GovukFormMixin, account_forms.ReauthenticateForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relabel(self.fields["password"], label="Password", hint="", required="Enter your password")
+        self._govuk_dress()
+
+
+class CouncilAddEmailForm(GovukFormMixin, account_forms.AddEmailForm):
+    """A new address must also be on a council's domain: it decides which council the member belongs to."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relabel(
+            self.fields["email"],
+            label="New work email address",
+            hint="We will email a link to confirm it. Confirming an address at another council moves you there.",
+            required="Enter your new work email address",
+        )
+        self.fields["email"].widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
+        self._govuk_dress()
+
+    def clean_email(self):
+        validate_council_email(self.cleaned_data["email"])
+        return super().clean_email()
+
+
+_CODE_HINT = "The 6-digit code shown in your authenticator app, or one of your recovery codes."
+
+
+class _CodeMixin:
+    govuk_widths = {"code": "govuk-input--width-10"}
+
+    def _relabel_code(self, hint=_CODE_HINT):
+        code = self.fields["code"]
+        _relabel(code, label="Code", hint=hint, required="Enter the code")
+        code.widget.attrs.update({"inputmode": "numeric", "spellcheck": "false"})
+
+
+class CouncilMfaAuthenticateForm(GovukFormMixin, _CodeMixin, mfa_base_forms.AuthenticateForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._relabel_code()
+        self._govuk_dress()
+
+
+class CouncilMfaReauthenticateForm(GovukFormMixin, _CodeMixin, mfa_base_forms.ReauthenticateForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._relabel_code()
+        self._govuk_dress()
+
+
+class CouncilActivateTotpForm(GovukFormMixin, _CodeMixin, mfa_totp_forms.ActivateTOTPForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._relabel_code(hint="The 6-digit code your authenticator app shows after you add the portal to it.")
+        self._govuk_dress()
+
+
+class ProfileForm(GovukFormMixin, forms.Form):
+    """What a member says about themselves, and whether they write up their council's work."""
+
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
+        error_messages={"required": "Enter your full name", "max_length": "Full name must be 150 characters or fewer"},
+    )
+    job_title = forms.CharField(
+        label="Job title (optional)",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "Job title must be 200 characters or fewer"},
+    )
+    contactable = forms.BooleanField(
+        label="Other councils may send me questions about my council's work",
+        required=False,
+        help_text="Messages come through the portal by email.",
+    )
+    writes = forms.TypedChoiceField(
+        label="What do you do here?",
+        coerce=lambda value: value == "officer",
+        choices=[
+            ("member", "I read and learn from what other councils have done"),
+            ("officer", "I also write up my council's work and record what it reused"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what you do here"},
+    )
+
+    def __init__(self, *args, may_write: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["silo"] = _silo_field()
+        if not may_write:
+            del self.fields["writes"]
+        self.order_fields(["full_name", "job_title", "silo", "contactable", "writes"])
+        self._govuk_dress()

@@ -1,0 +1,123 @@
+"""Atom feeds of new published case studies in a silo, with a tag, or implementing a framework."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Atom1Feed
+from taggit.models import Tag
+
+from councils.models import ServiceSilo
+from practices.models import CaseStudy, Framework
+
+FEED_ITEMS = 30
+
+
+def _absolute(path: str) -> str:
+    # The sites framework's default domain is example.com; SITE_URL is what we are served at.
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _published():
+    return (
+        CaseStudy.objects.filter(status=CaseStudy.Status.PUBLISHED)
+        .select_related("lead_council", "primary_silo")
+        .prefetch_related("tags")
+        .order_by("-published_at", "-pk")
+    )
+
+
+class CaseStudyFeed(Feed):
+    """What every feed shares: one entry per published case study, newest first."""
+
+    feed_type = Atom1Feed
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.summary
+
+    def item_link(self, item):
+        return _absolute(item.get_absolute_url())
+
+    def item_guid(self, item):
+        return _absolute(item.get_absolute_url())
+
+    def feed_url(self, obj):
+        return _absolute(self.feed_path(obj))
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_author_name(self, item):
+        return item.lead_council.name if item.lead_council else None
+
+    def item_categories(self, item):
+        return [item.primary_silo.name, *(tag.name for tag in item.tags.all())]
+
+
+class SiloFeed(CaseStudyFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(ServiceSilo, slug=slug)
+
+    def title(self, obj):
+        return f"New case studies in {obj.name}"
+
+    def subtitle(self, obj):
+        return f"Published case studies whose main service silo is {obj.name}."
+
+    def link(self, obj):
+        return _absolute(obj.get_absolute_url())
+
+    def feed_path(self, obj):
+        return f"/feeds/silos/{obj.slug}/"
+
+    def items(self, obj):
+        return _published().filter(primary_silo=obj)[:FEED_ITEMS]
+
+
+class TagFeed(CaseStudyFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Tag, slug=slug)
+
+    def title(self, obj):
+        return f"New case studies tagged {obj.name}"
+
+    def subtitle(self, obj):
+        return f"Published case studies in any silo tagged “{obj.name}”."
+
+    def link(self, obj):
+        return _absolute(f"/tags/{obj.slug}/")
+
+    def feed_path(self, obj):
+        return f"/feeds/tags/{obj.slug}/"
+
+    def items(self, obj):
+        return _published().filter(tags=obj)[:FEED_ITEMS]
+
+
+class FrameworkFeed(CaseStudyFeed):
+    def get_object(self, request, slug):
+        framework = get_object_or_404(Framework, slug=slug)
+        if framework.status != Framework.Status.PUBLISHED:
+            raise Http404("No framework found")
+        return framework
+
+    def title(self, obj):
+        return f"New implementations of {obj.title}"
+
+    def subtitle(self, obj):
+        return f"Published case studies, in any silo, that implement the framework “{obj.title}”."
+
+    def link(self, obj):
+        return _absolute(obj.get_absolute_url())
+
+    def feed_path(self, obj):
+        return f"/feeds/frameworks/{obj.slug}/"
+
+    def items(self, obj):
+        return _published().filter(framework_links__framework=obj)[:FEED_ITEMS]

@@ -1,0 +1,720 @@
+"""Search over published case studies and frameworks: PostgreSQL full text, facets and typo help.
+
+One page of results is one SQL statement over ``practices_searchdocument`` (see
+practices.services.search_index), which returns the total, the facet counts and
+the page's rows with highlighted snippets. A few more statements run only when
+they are needed: resolving the facet values in the URL, and, when a search
+finds little, "did you mean" from the trigram vocabulary and a retry with the
+correction or with any of the words. The number of statements never depends on
+the amount of data.
+
+The query syntax is the web's: words are all required, ``"a phrase"`` must appear
+as written, ``-word`` leaves out, ``or`` offers alternatives. Words are stemmed
+in English and accents folded (the ``english_unaccent`` configuration), and a
+short list of council synonyms widens single words (docs/search.md).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from councils.models import CouncilKind, Region
+from practices.models import FundingSource, SearchDocument
+
+CONFIG = "english_unaccent"
+PAGE_SIZE = 20
+# Offsets beyond this are refused with a message: nobody reads result 10,001,
+# and sorting that deep is the slow part of deep pages.
+MAX_RESULTS_SHOWN = 10_000
+MAX_TERMS = 32
+# Facet counts are exact up to this many matches; beyond it they are estimated
+# from an evenly spread sample of this size and shown as "about".
+FACET_EXACT_LIMIT = 1_500
+# "Did you mean" is offered when a search finds fewer than this many results.
+FEW_RESULTS = 3
+WORK_MEM = "32MB"
+
+# Private-use characters mark highlights inside ts_headline's output, so the
+# text can be HTML-escaped before the marks become <mark> elements.
+_MARK_START, _MARK_END = "\ue000", "\ue001"
+_HEADLINE_OPTIONS = (
+    f'StartSel={_MARK_START}, StopSel={_MARK_END}, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "'
+)
+
+# Council words that mean the same thing, applied to single words at query
+# time (never to quoted phrases or to excluded words). Kept short and curated:
+# each entry is a word officers type and the words write-ups use instead.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    # The English stemmer leaves "buses" as "buse", apart from "bus".
+    "bus": ("buses",),
+    "buses": ("bus",),
+    "bin": ("refuse", "waste", "rubbish"),
+    "bins": ("refuse", "waste", "rubbish"),
+    "rubbish": ("refuse", "waste"),
+    "lorry": ("vehicle", "truck", "fleet"),
+    "lorries": ("vehicles", "trucks", "fleet"),
+    "truck": ("vehicle", "lorry"),
+    "trucks": ("vehicles", "lorries"),
+    "van": ("vehicle",),
+    "vans": ("vehicles",),
+    "tracker": ("tracking", "gps"),
+    "trackers": ("tracking", "gps"),
+    "satnav": ("gps",),
+    "scanning": ("imaging", "scanned"),
+    "scan": ("imaging", "scanned"),
+    "scanned": ("imaging",),
+    "forms": ("documents", "post", "paper"),
+    "paperwork": ("documents", "paper"),
+    "mash": ("multi-agency safeguarding hub",),
+    "asb": ("anti-social behaviour",),
+    "crm": ("customer relationship management",),
+    "edrms": ("electronic document and records management", "document imaging"),
+    "hmo": ("houses in multiple occupation", "multiple occupation"),
+    "hmos": ("houses in multiple occupation", "multiple occupation"),
+    "ehcp": ("education health and care plan",),
+    "rtpi": ("real-time passenger information", "real-time information"),
+    "elderly": ("older people",),
+    "pensioners": ("older people",),
+    "kids": ("children",),
+    "app": ("smartphone", "mobile"),
+    "appointment": ("booking",),
+    "appointments": ("bookings",),
+    "booking": ("appointment",),
+    "bookings": ("appointments",),
+    "phone": ("telephone", "call"),
+    "calls": ("contacts", "phone"),
+    "pothole": ("highway fault", "road defect"),
+    "potholes": ("highway faults", "road defects"),
+    "gritter": ("gritting", "winter maintenance"),
+    "gritters": ("gritting", "winter maintenance"),
+    "chatbot": ("web chat",),
+    "sms": ("text message",),
+    "texts": ("text messages",),
+    "tablet": ("mobile working",),
+    "tablets": ("mobile working",),
+}
+
+OR = object()  # the "or" between two alternatives
+_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_MARKDOWN_RE = re.compile(r"(\*\*|__|^#+\s*|`)", re.MULTILINE)
+
+
+# --- Query parsing --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    phrase: bool = False
+    negated: bool = False
+
+
+@dataclass
+class ParsedQuery:
+    """A search as typed, split into groups of alternatives (each group is required)."""
+
+    groups: list[list[Term]] = field(default_factory=list)
+    excluded: list[Term] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def positive_terms(self) -> list[Term]:
+        return [term for group in self.groups for term in group]
+
+    @property
+    def words(self) -> list[str]:
+        """Lower-case words of the positive terms, in order, for "did you mean"."""
+        return [word.lower() for term in self.positive_terms for word in _WORD_RE.findall(term.text)]
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Split a web-style search into terms; never fails, but says what it ignored."""
+    parsed = ParsedQuery()
+    if text.count('"') % 2:
+        parsed.notices.append("The quotation marks in your search were not in pairs, so the last one was ignored.")
+        last = text.rfind('"')
+        text = text[:last] + " " + text[last + 1 :]
+    tokens: list[Term | object] = []
+    for match in re.finditer(r'(-?)"([^"]*)"|(\S+)', text):
+        if match.group(3) is not None:
+            raw = match.group(3)
+            if raw.lower() == "or":
+                tokens.append(OR)
+                continue
+            negated = raw.startswith("-") and len(raw) > 1
+            word = raw[1:] if negated else raw
+            if _WORD_RE.search(word):
+                tokens.append(Term(word, phrase=False, negated=negated))
+        else:
+            phrase = " ".join(match.group(2).split())
+            if _WORD_RE.search(phrase):
+                tokens.append(Term(phrase, phrase=True, negated=bool(match.group(1))))
+    count = 0
+    join_next = False
+    for item in tokens:
+        if item is OR:
+            join_next = bool(parsed.groups)
+            continue
+        if count >= MAX_TERMS:
+            parsed.notices.append(f"Only the first {MAX_TERMS} words of your search were used.")
+            break
+        count += 1
+        if item.negated:
+            parsed.excluded.append(item)
+        elif join_next:
+            parsed.groups[-1].append(item)
+        else:
+            parsed.groups.append([item])
+        join_next = False
+    if parsed.excluded and not parsed.groups:
+        parsed.notices.append("Add a word to search for as well as the words to leave out.")
+    return parsed
+
+
+def _term_sql(term: Term, params: list[Any], *, synonyms: bool = True) -> str:
+    if term.phrase:
+        params.append(term.text)
+        return f"phraseto_tsquery('{CONFIG}', %s)"
+    params.append(term.text)
+    parts = [f"plainto_tsquery('{CONFIG}', %s)"]
+    key = term.text.lower().strip(".,;:!?'")
+    if synonyms and not term.negated:
+        for alternative in SYNONYMS.get(key, ()):
+            params.append(alternative)
+            parts.append(f"phraseto_tsquery('{CONFIG}', %s)")
+    return parts[0] if len(parts) == 1 else "(" + " || ".join(parts) + ")"
+
+
+def tsquery_sql(parsed: ParsedQuery, *, any_word: bool = False) -> tuple[str, list[Any]]:
+    """SQL for the tsquery of a parsed search: all groups required, or (any_word) any of them."""
+    params: list[Any] = []
+    groups = []
+    for group in parsed.groups:
+        parts = [_term_sql(term, params) for term in group]
+        groups.append(parts[0] if len(parts) == 1 else "(" + " || ".join(parts) + ")")
+    joined = (" || " if any_word else " && ").join(groups)
+    if any_word and len(groups) > 1:
+        joined = f"({joined})"
+    for term in parsed.excluded:
+        joined += f" && !!{_term_sql(term, params, synonyms=False)}"
+    return joined, params
+
+
+# --- Facets --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FacetSpec:
+    key: str  # the URL parameter
+    label: str
+    column: str
+    array: bool = False
+    table: str = ""  # where labels and slugs of id-valued facets live
+    label_column: str = "name"
+    choices: tuple[tuple[str, str], ...] = ()
+    shown: int = 0  # values listed before "and N more"; 0 lists all
+
+
+FACETS: tuple[FacetSpec, ...] = (
+    FacetSpec("type", "Type", "kind", choices=tuple(SearchDocument.Kind.choices)),
+    FacetSpec("silo", "Service silo", "silo_ids", array=True, table="councils_servicesilo"),
+    FacetSpec("kind", "Council kind", "council_kind", choices=tuple(CouncilKind.choices)),
+    FacetSpec("region", "Region", "region", choices=tuple(Region.choices)),
+    FacetSpec("tag", "Tag", "tag_ids", array=True, table="taggit_tag", shown=15),
+    FacetSpec(
+        "framework",
+        "Framework",
+        "framework_ids",
+        array=True,
+        table="practices_framework",
+        label_column="title",
+        shown=10,
+    ),
+    FacetSpec("group", "Citizen group", "citizen_group_ids", array=True, table="practices_citizengroup"),
+    FacetSpec("funding", "Funding", "funding_source", choices=tuple(FundingSource.choices)),
+    FacetSpec("year", "Year started", "year"),
+)
+FACETS_BY_KEY = {facet.key: facet for facet in FACETS}
+ID_FACETS = [facet for facet in FACETS if facet.table]
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    key: str
+    label: str
+    values: list[FacetValue]
+    approximate: bool = False
+
+    @property
+    def selected_count(self) -> int:
+        return sum(1 for value in self.values if value.selected)
+
+
+@dataclass
+class SelectedFilter:
+    key: str
+    facet_label: str
+    value: str
+    label: str
+    remove_url: str = ""
+
+
+# --- Requests and results ------------------------------------------------
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    facet_keys: tuple[str, ...] = tuple(f.key for f in FACETS)
+    # Facets applied whatever the URL says (the case study list is case studies only).
+    fixed: dict[str, list[str]] = field(default_factory=dict)
+    autocorrect: bool = True  # show results for "did you mean" when the search finds nothing
+
+
+@dataclass
+class Result:
+    kind: str
+    title: str
+    url: str
+    snippet: SafeString
+    council: str = ""
+    silo: str = ""
+    start_year: int | None = None
+    published_at: str = ""
+    tags: list[dict] = field(default_factory=list)
+
+    @property
+    def kind_label(self) -> str:
+        return SearchDocument.Kind(self.kind).label
+
+
+@dataclass
+class SearchResults:
+    request: SearchRequest
+    results: list[Result] = field(default_factory=list)
+    total: int = 0
+    facets: list[Facet] = field(default_factory=list)
+    selected: list[SelectedFilter] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    suggestion: str = ""  # "did you mean"
+    corrected_from: str = ""  # set when results are shown for the suggestion instead
+    relaxed: bool = False  # no result had every word; these have some
+    similar_tags: list[dict] = field(default_factory=list)
+    searched: bool = False  # False when there was nothing to search for
+
+    @property
+    def page(self) -> int:
+        return self.request.page
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(min(self.total, MAX_RESULTS_SHOWN) / PAGE_SIZE))
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + 1 if self.results else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + len(self.results)
+
+
+# --- SQL -----------------------------------------------------------------
+
+
+def _filter_sql(facet: FacetSpec, values: list, params: dict, name: str) -> str:
+    params[name] = values
+    if facet.array:
+        return f"d.{facet.column} && %({name})s::bigint[]"
+    if facet.key == "year":
+        return f"d.{facet.column} = ANY(%({name})s::int[])"
+    return f"d.{facet.column} = ANY(%({name})s::text[])"
+
+
+def _snippet_html(text: str | None) -> SafeString:
+    text = _MARKDOWN_RE.sub("", text or "").strip()
+    html = escape(text).replace(_MARK_START, "<mark>").replace(_MARK_END, "</mark>")
+    return mark_safe(html)  # noqa: S308 - escaped above; only our own marks are HTML
+
+
+_SEARCH_SQL = """
+WITH query AS MATERIALIZED (SELECT {tsquery} AS q),
+hits AS {hits_materialized} (
+    SELECT d.id, d.kind, d.case_study_id, d.framework_id, d.published_at,
+           d.silo_ids, d.council_kind, d.region, d.funding_source, d.year,
+           d.tag_ids, d.framework_ids, d.citizen_group_ids,
+           {rank} AS rank, {flags} AS failed
+      FROM practices_searchdocument d, query
+     WHERE {match} AND {prefilter}
+),
+size AS MATERIALIZED (SELECT count(*) AS n FROM hits),
+sample AS MATERIALIZED (
+    -- every hit when there are few; otherwise an even spread of about FACET_EXACT_LIMIT
+    SELECT h.* FROM hits h, size
+     WHERE size.n <= %(exact)s OR (h.id * 7919) %% size.n < %(exact)s
+),
+counts AS ({counts}),
+ranked AS (
+    SELECT c.*, row_number() OVER (PARTITION BY c.facet ORDER BY c.n DESC, c.value) AS position FROM counts c
+),
+facets AS (
+    SELECT r.facet, r.value, r.n,
+           coalesce(s.name, t.name, f.title, g.name) AS label,
+           coalesce(s.slug, t.slug, f.slug, g.slug) AS slug
+      FROM ranked r
+      LEFT JOIN councils_servicesilo s ON r.facet = 'silo' AND s.id::text = r.value
+      LEFT JOIN taggit_tag t ON r.facet = 'tag' AND t.id::text = r.value
+      LEFT JOIN practices_framework f ON r.facet = 'framework' AND f.id::text = r.value AND f.status = 'published'
+      LEFT JOIN practices_citizengroup g ON r.facet = 'group' AND g.id::text = r.value
+     WHERE r.position <= %(facet_rows)s OR r.value = ANY(%(selected_values)s::text[])
+),
+page AS (
+    SELECT h.id, h.kind, h.case_study_id, h.framework_id, h.published_at, h.tag_ids, h.rank
+      FROM hits h WHERE h.failed = 0
+     ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s
+),
+results AS (
+    SELECT p.id, p.rank, p.kind, coalesce(cs.title, fw.title) AS title, coalesce(cs.slug, fw.slug) AS slug,
+           c.name AS council, s.name AS silo, cs.start_year, p.published_at,
+           {headline} AS snippet,
+           (SELECT json_agg(json_build_object('name', t.name, 'slug', t.slug) ORDER BY t.name)
+              FROM taggit_tag t WHERE t.id = ANY(p.tag_ids)) AS tags
+      FROM page p CROSS JOIN query
+      LEFT JOIN practices_casestudy cs ON cs.id = p.case_study_id AND cs.status = 'published'
+      LEFT JOIN practices_framework fw ON fw.id = p.framework_id AND fw.status = 'published'
+      LEFT JOIN councils_council c ON c.id = cs.lead_council_id
+      LEFT JOIN councils_servicesilo s ON s.id = cs.primary_silo_id
+     WHERE cs.id IS NOT NULL OR fw.id IS NOT NULL
+)
+SELECT (SELECT count(*) FROM hits WHERE failed = 0) AS total,
+       (SELECT n FROM size) AS hits,
+       (SELECT count(*) FROM sample) AS sampled,
+       (SELECT json_agg(facets) FROM facets) AS facets,
+       (SELECT json_agg(h ORDER BY {order}) FROM results AS h) AS results
+"""
+
+
+def _count_sql(facet: FacetSpec, passes: str) -> str:
+    if facet.array:
+        # unnest() in the select list (ProjectSet) costs far less per row than a lateral function scan.
+        return (
+            f"SELECT '{facet.key}' AS facet, v::text AS value, count(*) AS n "
+            f"FROM (SELECT unnest(sample.{facet.column}) AS v FROM sample WHERE {passes}) AS x GROUP BY v"
+        )
+    return (
+        f"SELECT '{facet.key}' AS facet, sample.{facet.column}::text AS value, count(*) AS n FROM sample "
+        f"WHERE {passes} AND sample.{facet.column} IS NOT NULL AND sample.{facet.column}::text <> '' "
+        f"GROUP BY sample.{facet.column}"
+    )
+
+
+def _run_search(
+    tsquery: tuple[str, list] | None,
+    request: SearchRequest,
+    filters: dict[str, list],
+    selected_values: list[str],
+) -> dict:
+    params: dict[str, Any] = {}
+    if tsquery is None:
+        tsquery_expr, match, rank = "NULL::tsquery", "true", "0::real"
+    else:
+        tsquery_expr, query_params = tsquery
+        for i, value in enumerate(query_params):
+            params[f"q{i}"] = value
+        counter = iter(range(len(query_params)))
+        tsquery_expr = re.sub(r"%s", lambda _: f"%(q{next(counter)})s", tsquery_expr)
+        match = "d.vector @@ query.q"
+        rank = "ts_rank(d.rank_vector, query.q)"
+    facets = [FACETS_BY_KEY[key] for key in request.facet_keys if key not in request.fixed]
+    # Fixed facets are hard conditions; chosen ones become bits in "failed", so a
+    # row can be counted for a facet when it passes every *other* facet's filter:
+    # then ticking a second value in the same facet widens, as checkboxes should.
+    fixed = [
+        _filter_sql(FACETS_BY_KEY[key], values, params, f"x_{key}")
+        for key, values in filters.items()
+        if key in request.fixed
+    ]
+    active = [(FACETS_BY_KEY[key], values) for key, values in filters.items() if key not in request.fixed]
+    bits = {facet.key: 1 << i for i, (facet, _) in enumerate(active)}
+    flag_parts = [
+        f"(CASE WHEN {_filter_sql(facet, values, params, f'f_{facet.key}')} THEN 0 ELSE {bits[facet.key]} END)"
+        for facet, values in active
+    ]
+    flags = " + ".join(flag_parts) if flag_parts else "0"
+    # A row failing two filters counts nowhere, so it need not be read further.
+    prefilter = (
+        " AND ".join(fixed + ([f"({' + '.join(f'({p} <> 0)::int' for p in flag_parts)}) <= 1"] if flag_parts else []))
+        or "true"
+    )
+    counts = [
+        _count_sql(facet, f"(failed & ~{bits[facet.key]}) = 0" if facet.key in bits else "failed = 0")
+        for facet in facets
+    ]
+    # The same order as the searchdocument_newest index, so lists read it in order.
+    if request.sort == "newest" or tsquery is None:
+        order = "h.published_at DESC, h.id DESC"
+    else:
+        order = "h.rank DESC, h.published_at DESC, h.id DESC"
+    if tsquery is None:
+        headline = "left(coalesce(cs.summary, fw.summary), 400)"
+    else:
+        params["headline_options"] = _HEADLINE_OPTIONS
+        headline = (
+            f"ts_headline('{CONFIG}', CASE WHEN p.kind = 'framework' THEN concat_ws(' ', fw.summary, fw.reusable_core) "
+            "ELSE concat_ws(' ', cs.summary, cs.problem, cs.approach, cs.outcomes) END, query.q, %(headline_options)s)"
+        )
+    sql = _SEARCH_SQL.format(
+        tsquery=tsquery_expr,
+        # Matches of a search are few enough to hold once; without a search word,
+        # every use re-reads the covering index, which is cheaper than holding
+        # every document (and lets the page stop after its twenty rows).
+        hits_materialized="MATERIALIZED" if tsquery else "NOT MATERIALIZED",
+        rank=rank,
+        flags=flags,
+        match=match,
+        prefilter=prefilter,
+        counts="\nUNION ALL\n".join(counts),
+        order=order,
+        headline=headline,
+    )
+    params.update(
+        exact=FACET_EXACT_LIMIT,
+        facet_rows=max(f.shown or 100 for f in facets),
+        selected_values=selected_values,
+        limit=PAGE_SIZE,
+        offset=(request.page - 1) * PAGE_SIZE,
+    )
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # The matches are held in memory while they are ranked and counted; the
+        # default 4 MB would spill a common word's matches to disk.
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        cursor.execute(sql, params)
+        total, hits, sampled, facet_rows, result_rows = cursor.fetchone()
+    return {
+        "total": total,
+        "hits": hits,
+        "sampled": sampled,
+        "facets": facet_rows or [],
+        "results": result_rows or [],
+    }
+
+
+_SUGGEST_SQL = """
+SELECT (SELECT json_agg(json_build_object('word', w.word, 'known', w.known, 'best', w.best) ORDER BY w.n)
+          FROM (
+            SELECT u.word, u.n,
+                   EXISTS (SELECT 1 FROM practices_searchterm st WHERE st.term = u.word) AS known,
+                   (SELECT st.term FROM practices_searchterm st
+                     WHERE st.term %% u.word
+                       AND plainto_tsquery('english_unaccent', st.term)::text <> plainto_tsquery('english_unaccent', u.word)::text
+                     ORDER BY st.term <-> u.word, st.term LIMIT 1) AS best
+              FROM unnest(%(words)s::text[]) WITH ORDINALITY AS u(word, n)
+          ) w),
+       (SELECT json_agg(json_build_object('name', t.name, 'slug', t.slug) ORDER BY t.sim DESC, t.name)
+          FROM (SELECT name, slug, similarity(name, %(text)s) AS sim FROM taggit_tag
+                 WHERE name %% %(text)s ORDER BY sim DESC, name LIMIT 3) t)
+"""
+
+
+def _suggest(parsed: ParsedQuery, text: str) -> tuple[str, list[dict]]:
+    """A corrected search (or "") and tags whose names look like the search."""
+    words = [practices_word(word) for word in parsed.words][:MAX_TERMS]
+    with connection.cursor() as cursor:
+        cursor.execute(_SUGGEST_SQL, {"words": words, "text": " ".join(words)})
+        word_rows, tags = cursor.fetchone()
+    corrections = {
+        row["word"]: row["best"] for row in word_rows or [] if not row["known"] and row["best"] and len(row["word"]) > 2
+    }
+    if not corrections:
+        return "", tags or []
+
+    def fix(match: re.Match) -> str:
+        word = match.group(0)
+        return corrections.get(practices_word(word), word)
+
+    return _WORD_RE.sub(fix, text), tags or []
+
+
+def practices_word(word: str) -> str:
+    """A word as the vocabulary stores it: lower case, accents folded."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _resolve_filters(request: SearchRequest) -> tuple[dict[str, list], dict[tuple[str, str], str], list[str]]:
+    """Facet values from the URL as ids/values for SQL, their labels, and notices for unknown ones."""
+    wanted: dict[str, list[str]] = {}
+    keys = list(dict.fromkeys([*request.facet_keys, *request.fixed]))
+    for key in keys:
+        values = list(dict.fromkeys((request.fixed.get(key) or []) + (request.filters.get(key) or [])))
+        if values:
+            wanted[key] = values
+    labels: dict[tuple[str, str], str] = {}
+    ids: dict[tuple[str, str], str] = {}
+    lookups = [(FACETS_BY_KEY[key], values) for key, values in wanted.items() if FACETS_BY_KEY[key].table]
+    if lookups:
+        parts, params = [], []
+        for facet, values in lookups:
+            status = " AND status = 'published'" if facet.table == "practices_framework" else ""
+            parts.append(
+                f"SELECT '{facet.key}', id::text, slug, {facet.label_column} FROM {facet.table} "
+                f"WHERE slug = ANY(%s){status}"
+            )
+            params.append(values)
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for key, pk, slug, label in cursor.fetchall():
+                ids[(key, slug)] = pk
+                labels[(key, slug)] = label
+    filters: dict[str, list] = {}
+    notices = []
+    for key, values in wanted.items():
+        facet = FACETS_BY_KEY[key]
+        kept = []
+        for value in values:
+            if facet.table:
+                if (key, value) in ids:
+                    kept.append(int(ids[(key, value)]))
+                    continue
+            elif facet.choices:
+                label = dict(facet.choices).get(value)
+                if label:
+                    labels[(key, value)] = label
+                    kept.append(value)
+                    continue
+            else:  # year
+                labels[(key, value)] = value
+                kept.append(int(value))
+                continue
+            notices.append(f"There is no {facet.label.lower()} called ‘{value}’, so that filter was left out.")
+        if kept:
+            filters[key] = kept
+    # Keep the facet order fixed so filter bits line up with FACETS.
+    ordered = {key: filters[key] for key in keys if key in filters}
+    return ordered, labels, notices
+
+
+def search(request: SearchRequest) -> SearchResults:
+    """Run a search: results for the page asked for, facet counts, and help when it finds little."""
+    outcome = SearchResults(request=request)
+    parsed = parse_query(request.q)
+    outcome.notices.extend(parsed.notices)
+    filters, labels, filter_notices = _resolve_filters(request)
+    outcome.notices.extend(filter_notices)
+    if request.q.strip() and not parsed:
+        # Nothing searchable was typed (only punctuation, or only exclusions).
+        if not parsed.notices:
+            outcome.notices.append("Your search did not contain any words, so nothing was searched for.")
+        return outcome
+    if (request.page - 1) * PAGE_SIZE >= MAX_RESULTS_SHOWN:
+        outcome.notices.append(
+            f"Only the first {MAX_RESULTS_SHOWN:,} results can be shown. Add words or filters to narrow your search."
+        )
+        request.page = MAX_RESULTS_SHOWN // PAGE_SIZE
+    # Chosen values are always listed in their facet, even outside the top few.
+    selected_values = [str(v) for values in filters.values() for v in values]
+    tsquery = tsquery_sql(parsed) if parsed else None
+    data = _run_search(tsquery, request, filters, selected_values)
+    outcome.searched = True
+    if parsed and data["total"] < FEW_RESULTS:
+        suggestion, outcome.similar_tags = _suggest(parsed, request.q)
+        if suggestion and suggestion != request.q:
+            corrected = parse_query(suggestion)
+            if data["total"] == 0 and corrected and request.autocorrect:
+                retry = _run_search(tsquery_sql(corrected), request, filters, selected_values)
+                if retry["total"]:
+                    data, outcome.corrected_from = retry, request.q
+                    parsed = corrected
+            if not outcome.corrected_from:
+                outcome.suggestion = suggestion
+        if data["total"] == 0 and len(parsed.groups) > 1:
+            retry = _run_search(tsquery_sql(parsed, any_word=True), request, filters, selected_values)
+            if retry["total"]:
+                data, outcome.relaxed = retry, True
+    outcome.total = data["total"]
+    outcome.results = [_result(row) for row in data["results"]]
+    outcome.facets = _facets(data, request, filters, labels)
+    outcome.selected = [
+        SelectedFilter(key, FACETS_BY_KEY[key].label, value, labels.get((key, value), value))
+        for key, values in request.filters.items()
+        for value in values
+        if (key, value) in labels and key in request.facet_keys and key not in request.fixed
+    ]
+    return outcome
+
+
+def _result(row: dict) -> Result:
+    kind = row["kind"]
+    name = "practices:case_study_detail" if kind == SearchDocument.Kind.CASE_STUDY else "practices:framework_detail"
+    return Result(
+        kind=kind,
+        title=row["title"],
+        url=reverse(name, kwargs={"slug": row["slug"]}),
+        snippet=_snippet_html(row["snippet"]),
+        council=row["council"] or "",
+        silo=row["silo"] or "",
+        start_year=row["start_year"],
+        published_at=(row["published_at"] or "")[:10],
+        tags=row["tags"] or [],
+    )
+
+
+def _facets(data: dict, request: SearchRequest, filters: dict, labels: dict) -> list[Facet]:
+    by_key: dict[str, list[dict]] = {}
+    for row in data["facets"]:
+        by_key.setdefault(row["facet"], []).append(row)
+    approximate = data["sampled"] < data["hits"]
+    scale = data["hits"] / data["sampled"] if approximate and data["sampled"] else 1
+    selected_by_key = {key: {str(v) for v in request.filters.get(key, [])} for key in request.facet_keys}
+    facets = []
+    for key in request.facet_keys:
+        if key in request.fixed:
+            continue
+        spec = FACETS_BY_KEY[key]
+        choices = dict(spec.choices)
+        values = []
+        chosen = selected_by_key.get(key, set())
+        for row in sorted(
+            by_key.get(key, []), key=lambda r: (-r["n"], r["label"] or choices.get(r["value"]) or r["value"])
+        ):
+            value = row["slug"] or row["value"]
+            label = row["label"] or choices.get(row["value"]) or row["value"]
+            if spec.table and not row["slug"]:
+                continue  # an unpublished framework, or a value removed since indexing
+            count = round(row["n"] * scale)
+            values.append(FacetValue(value, label, count, value in chosen))
+        shown = {v.value for v in values}
+        for value in chosen - shown:
+            if (key, value) in labels:
+                values.append(FacetValue(value, labels[(key, value)], 0, True))
+        if spec.shown:
+            values = [v for i, v in enumerate(values) if i < spec.shown or v.selected]
+        if key == "year":
+            values.sort(key=lambda v: v.value, reverse=True)
+        if values:
+            facets.append(Facet(key, spec.label, values, approximate))
+    return facets

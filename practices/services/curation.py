@@ -1,0 +1,217 @@
+"""Curator writes: generalise a case study into a framework, link and unlink, merge and rename tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.utils.text import slugify
+from taggit.models import Tag
+
+from practices.models import CaseStudy, CitizenGroup, Framework, FrameworkLink
+from practices.services.discovery_stats import discovery_stats_refresh
+from practices.services.search_index import search_index_update
+
+
+class CurationError(Exception):
+    """A curation change cannot be made as asked; the message says why, for the curator."""
+
+
+@transaction.atomic
+def framework_generalise(
+    *,
+    case_study: CaseStudy,
+    actor,
+    title: str,
+    slug: str,
+    summary: str,
+    reusable_core: str = "",
+    what_varies: str = "",
+    pitfalls: str = "",
+    tags: list[str] | tuple[str, ...] = (),
+    silos=(),
+    status: str = Framework.Status.DRAFT,
+    customisation: str = "",
+) -> Framework:
+    """Create a framework from a case study, record where it came from and link the two."""
+    title, slug = title.strip(), slug.strip()
+    if not title:
+        raise CurationError("Give the framework a title.")
+    if Framework.objects.filter(slug=slug).exists():
+        raise CurationError(f"A framework with the web address “{slug}” already exists. Choose another.")
+    if status == Framework.Status.PUBLISHED and not summary.strip():
+        raise CurationError("A published framework needs a summary.")
+    framework = Framework(
+        title=title,
+        slug=slug,
+        summary=summary,
+        reusable_core=reusable_core,
+        what_varies=what_varies,
+        pitfalls=pitfalls,
+        status=status,
+        generalised_from=case_study,
+    )
+    framework._history_user = actor
+    framework._change_reason = f"Generalised from the case study “{case_study.title}”"
+    framework.save()
+    framework.tags.set(list(tags))
+    framework.silos.set(list(silos))
+    link = FrameworkLink(case_study=case_study, framework=framework, customisation=customisation)
+    link._history_user = actor
+    link._change_reason = "The case study the framework was generalised from"
+    link.save()
+    # The case study's search document lists its frameworks (the framework facet).
+    search_index_update(case_study_ids=[case_study.pk], framework_ids=[framework.pk])
+    discovery_stats_refresh()
+    return framework
+
+
+@transaction.atomic
+def framework_link(
+    *,
+    case_study: CaseStudy,
+    framework: Framework,
+    actor,
+    customisation: str = "",
+    citizen_group: CitizenGroup | None = None,
+    effort: str = "",
+) -> FrameworkLink:
+    """Record that a case study implements a framework, with what it customised."""
+    if FrameworkLink.objects.filter(case_study=case_study, framework=framework).exists():
+        raise CurationError(f"“{case_study.title}” is already linked to “{framework.title}”.")
+    link = FrameworkLink(
+        case_study=case_study,
+        framework=framework,
+        customisation=customisation.strip(),
+        citizen_group=citizen_group,
+        effort=effort,
+    )
+    link._history_user = actor
+    link._change_reason = "Linked by a curator"
+    link.save()
+    search_index_update(case_study_ids=[case_study.pk])
+    discovery_stats_refresh()
+    return link
+
+
+@transaction.atomic
+def framework_unlink(*, case_study: CaseStudy, framework: Framework, actor) -> None:
+    """Remove the link between a case study and a framework (kept in the link's history)."""
+    link = FrameworkLink.objects.filter(case_study=case_study, framework=framework).first()
+    if link is None:
+        raise CurationError(f"“{case_study.title}” is not linked to “{framework.title}”.")
+    link._history_user = actor
+    link._change_reason = "Unlinked by a curator"
+    link.delete()
+    search_index_update(case_study_ids=[case_study.pk])
+    discovery_stats_refresh()
+
+
+@dataclass(frozen=True)
+class TagMergeResult:
+    target: Tag
+    merged_names: list[str]
+    case_studies: int
+    frameworks: int
+
+
+def _tagged_items(tag_ids: list[int]) -> dict[int, set[int]]:
+    """{content type id: object ids} of everything carrying any of the tags."""
+    items: dict[int, set[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT content_type_id, object_id FROM taggit_taggeditem WHERE tag_id = ANY(%s)",
+            [tag_ids],
+        )
+        for content_type_id, object_id in cursor.fetchall():
+            items.setdefault(content_type_id, set()).add(object_id)
+    return items
+
+
+def _record_tag_change(items: dict[int, set[int]], *, actor, reason: str) -> tuple[int, int]:
+    """Re-index the items and add a history entry to each, in bulk; returns (case studies, frameworks)."""
+    case_study_ids = sorted(items.get(ContentType.objects.get_for_model(CaseStudy).pk, ()))
+    framework_ids = sorted(items.get(ContentType.objects.get_for_model(Framework).pk, ()))
+    search_index_update(case_study_ids=case_study_ids, framework_ids=framework_ids)
+    for model, ids in ((CaseStudy, case_study_ids), (Framework, framework_ids)):
+        if ids:
+            model.history.bulk_history_create(
+                model.objects.filter(pk__in=ids), update=True, default_user=actor, default_change_reason=reason
+            )
+    return len(case_study_ids), len(framework_ids)
+
+
+@transaction.atomic
+def tag_merge(*, sources: list[Tag], target: Tag, actor) -> TagMergeResult:
+    """Fold the source tags into the target: every item and follower moves over,
+    the source tags are deleted and everything touched is re-indexed, in one transaction."""
+    source_ids = sorted({tag.pk for tag in sources if tag.pk != target.pk})
+    if not source_ids:
+        raise CurationError("Choose at least one tag to merge into another tag.")
+    # Lock the tags so a concurrent rename or merge waits rather than interleaves.
+    locked = list(Tag.objects.select_for_update().filter(pk__in=[*source_ids, target.pk]).order_by("pk"))
+    if len(locked) != len(source_ids) + 1:
+        raise CurationError("One of the tags no longer exists. Reload the page and try again.")
+    names = [tag.name for tag in locked if tag.pk != target.pk]
+    items = _tagged_items([*source_ids, target.pk])
+    with connection.cursor() as cursor:
+        # An item keeps one posting of the target: drop source postings where it
+        # already has the target, or where another source will become it.
+        cursor.execute(
+            """
+            DELETE FROM taggit_taggeditem s
+             WHERE s.tag_id = ANY(%(sources)s)
+               AND EXISTS (
+                   SELECT 1 FROM taggit_taggeditem o
+                    WHERE o.content_type_id = s.content_type_id AND o.object_id = s.object_id
+                      AND (o.tag_id = %(target)s OR (o.tag_id = ANY(%(sources)s) AND o.id < s.id)))
+            """,
+            {"sources": source_ids, "target": target.pk},
+        )
+        cursor.execute(
+            "UPDATE taggit_taggeditem SET tag_id = %(target)s WHERE tag_id = ANY(%(sources)s)",
+            {"sources": source_ids, "target": target.pk},
+        )
+        # Followers of a source now follow the target (once each).
+        cursor.execute(
+            """
+            UPDATE practices_follow SET tag_id = %(target)s
+             WHERE id IN (
+                   SELECT DISTINCT ON (f.user_id) f.id FROM practices_follow f
+                    WHERE f.tag_id = ANY(%(sources)s)
+                      AND NOT EXISTS (SELECT 1 FROM practices_follow t
+                                       WHERE t.user_id = f.user_id AND t.tag_id = %(target)s)
+                    ORDER BY f.user_id, f.id)
+            """,
+            {"sources": source_ids, "target": target.pk},
+        )
+    # What is left pointing at the sources (duplicate follows) goes with them.
+    Tag.objects.filter(pk__in=source_ids).delete()
+    case_studies, frameworks = _record_tag_change(
+        items, actor=actor, reason=f"Tags merged: {', '.join(names)} → {target.name}"
+    )
+    discovery_stats_refresh()
+    return TagMergeResult(target=target, merged_names=names, case_studies=case_studies, frameworks=frameworks)
+
+
+@transaction.atomic
+def tag_rename(*, tag: Tag, name: str, actor) -> Tag:
+    """Give a tag a new name (and web address); everything carrying it is re-indexed."""
+    name = " ".join(name.split())
+    if not name:
+        raise CurationError("Enter the new name for the tag.")
+    slug = slugify(name)
+    if not slug:
+        raise CurationError("Use letters or numbers in the tag name.")
+    clash = Tag.objects.exclude(pk=tag.pk).filter(name__iexact=name).first() or (
+        Tag.objects.exclude(pk=tag.pk).filter(slug=slug).first()
+    )
+    if clash is not None:
+        raise CurationError(f"There is already a tag called “{clash.name}”. Merge the two tags instead.")
+    tag = Tag.objects.select_for_update().get(pk=tag.pk)
+    old_name = tag.name
+    tag.name, tag.slug = name, slug
+    tag.save()
+    _record_tag_change(_tagged_items([tag.pk]), actor=actor, reason=f"Tag renamed: {old_name} → {name}")
+    return tag

@@ -1,0 +1,184 @@
+"""Curators review submissions (publish, or return with a comment), link frameworks on publishing, restore versions.
+
+Every page here needs a curator with two-factor authentication turned on.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from councils.adapters import curator_needs_two_factor
+from councils.selectors import user_is_curator
+from practices.forms.curation import FrameworkLinkForm
+from practices.forms.submission import ReturnForm
+from practices.models import CaseStudy
+from practices.selectors import browse as selectors
+from practices.selectors.discovery import frameworks_suggested_for
+from practices.services.curation import CurationError, framework_link
+from practices.services.editing import EditConflict, EditError, case_study_restore
+from practices.services.workflow import WorkflowError, case_study_publish, case_study_return
+from practices.views.submit import explained_403, two_factor_first
+
+ONLY_CURATORS = "Only curators can review, publish and restore case studies."
+
+
+def curator_view(view):
+    """Signed in (else sign-in page), a curator (else 403), with two-factor authentication (else set it up).
+
+    Views taking a ``slug`` first look the case study up for the user, so what
+    they may not see is a 404 before it is a 403.
+    """
+
+    @login_required
+    @explained_403
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if "slug" in kwargs:
+            kwargs["case_study"] = selectors.case_study_get_for_user(request.user, kwargs.pop("slug"))
+        if not user_is_curator(request.user):
+            raise PermissionDenied(ONLY_CURATORS)
+        if curator_needs_two_factor(request.user):
+            return two_factor_first(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+@curator_view
+def review_queue(request):
+    return render(request, "practices/review/queue.html", {"case_studies": selectors.case_studies_awaiting_review()})
+
+
+def _review_page(request, case_study: CaseStudy, *, return_form=None, status=200):
+    return render(
+        request,
+        "practices/review/detail.html",
+        {
+            "case_study": case_study,
+            "return_form": return_form or ReturnForm(),
+            "review_notes": selectors.review_notes_for(case_study),
+            "submitted": case_study.status == CaseStudy.Status.SUBMITTED,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@curator_view
+def review_detail(request, case_study):
+    return _review_page(request, case_study)
+
+
+@require_POST
+@curator_view
+def review_publish(request, case_study):
+    try:
+        case_study_publish(case_study=case_study, by=request.user)
+    except WorkflowError as error:
+        messages.error(request, str(error))
+        return redirect("practices:review_detail", slug=case_study.slug)
+    messages.success(request, f"“{case_study.title}” is published. Link it to the frameworks it implements.")
+    return redirect("practices:review_frameworks", slug=case_study.slug)
+
+
+@require_POST
+@curator_view
+def review_return(request, case_study):
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        return _review_page(request, case_study, return_form=form, status=400)
+    try:
+        case_study_return(case_study=case_study, by=request.user, comment=form.cleaned_data["comment"])
+    except WorkflowError as error:
+        form.add_error("comment", str(error))
+        return _review_page(request, case_study, return_form=form, status=400)
+    messages.success(request, f"“{case_study.title}” has been returned to {case_study.lead_council} with your comment.")
+    return redirect("practices:review_queue")
+
+
+_PREFIX = re.compile(r"^fw-[a-z0-9-]{1,200}$")
+
+
+def _frameworks_page(request, case_study, *, bound=None, status=200):
+    suggestions = frameworks_suggested_for(case_study)
+    for framework in suggestions:
+        prefix = f"fw-{framework.slug}"
+        framework.link_form = (
+            bound
+            if bound is not None and bound.prefix == prefix
+            else FrameworkLinkForm(prefix=prefix, initial={"framework": framework.slug})
+        )
+    any_form = bound if bound is not None and bound.prefix is None else FrameworkLinkForm()
+    return render(
+        request,
+        "practices/review/frameworks.html",
+        {
+            "case_study": case_study,
+            "links": list(case_study.framework_links.all()),
+            "suggestions": suggestions,
+            "any_form": any_form,
+            "bound": bound,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@curator_view
+def review_frameworks(request, case_study):
+    return _frameworks_page(request, case_study)
+
+
+@require_POST
+@curator_view
+def review_link(request, case_study):
+    prefix = request.POST.get("form_prefix") or None
+    if prefix is not None and not _PREFIX.match(prefix):
+        prefix = None
+    form = FrameworkLinkForm(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            link = framework_link(
+                case_study=case_study,
+                framework=form.cleaned_data["framework"],
+                actor=request.user,
+                customisation=form.cleaned_data["customisation"],
+                citizen_group=form.cleaned_data["citizen_group"],
+                effort=form.cleaned_data["effort"],
+            )
+        except CurationError as error:
+            form.add_error("framework", str(error))
+        else:
+            messages.success(request, f"Linked “{case_study.title}” to “{link.framework.title}”.")
+            return redirect("practices:review_frameworks", slug=case_study.slug)
+    return _frameworks_page(request, case_study, bound=form, status=400)
+
+
+@require_POST
+@curator_view
+def history_restore(request, case_study, history_id: int):
+    try:
+        expected = int(request.POST.get("version", ""))
+    except ValueError:
+        expected = -1
+    try:
+        case_study_restore(case_study=case_study, history_id=history_id, by=request.user, expected_version=expected)
+    except EditConflict:
+        messages.error(
+            request, "The case study changed after you opened its history. Check the latest change, then try again."
+        )
+    except EditError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, "The earlier version has been restored. The version it replaced is kept in the history."
+        )
+    return redirect("practices:case_study_history", slug=case_study.slug)

@@ -1,0 +1,411 @@
+"""Officers write up their council's work; members record reuse and contact implementers.
+
+Access: visitors are sent to sign in; what a person may not see is a 404;
+what they may see but not do is a 403 page that says why.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from councils.adapters import curator_needs_two_factor
+from councils.models import MemberProfile
+from councils.selectors import member_profile, user_is_curator
+from practices.forms.submission import (
+    AdoptionForm,
+    CaseStudyForm,
+    EnquiryForm,
+    case_study_advice,
+    case_study_review_problems,
+)
+from practices.models import Adoption, CaseStudy, Enquiry
+from practices.selectors import browse as selectors
+from practices.services.adoptions import AdoptionError, adoption_council_for, adoption_record
+from practices.services.editing import EditConflict, case_study_create, case_study_update
+from practices.services.enquiries import EnquiryRefused, enquiries_remaining, enquiry_refusal, enquiry_send
+from practices.services.workflow import WorkflowError, case_study_submit
+
+Status = CaseStudy.Status
+# Statuses an officer can still send for review from.
+SENDABLE = {Status.DRAFT, Status.RETURNED}
+
+
+def explained_403(view):
+    """Turn PermissionDenied into a page that says why, rather than a bare 'Forbidden'."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as error:
+            return forbidden(request, str(error) or "You cannot do that here.")
+
+    return wrapper
+
+
+def forbidden(request, reason: str, *, title: str = "You cannot do this"):
+    return render(request, "practices/submit/forbidden.html", {"reason": reason, "title": title}, status=403)
+
+
+def two_factor_first(request):
+    """Send a curator without two-factor authentication to set it up (with a message saying why)."""
+    messages.warning(
+        request,
+        "Curators must turn on two-factor authentication before they can review or change other councils' work.",
+    )
+    return redirect("mfa_activate_totp")
+
+
+def _writer(user) -> MemberProfile | None:
+    """The profile of someone who writes for a council (officer, or curator with a council)."""
+    profile = member_profile(user)
+    if profile is None or profile.council_id is None or profile.role == MemberProfile.Role.MEMBER:
+        return None
+    return profile
+
+
+def _not_a_writer(request):
+    profile = member_profile(request.user)
+    return render(request, "practices/submit/not_a_writer.html", {"profile": profile}, status=403)
+
+
+def _form_page(request, form, case_study=None, *, conflict=None, status=200):
+    return render(
+        request,
+        "practices/submit/form.html",
+        {
+            "form": form,
+            "case_study": case_study,
+            "conflict": conflict,
+            "sendable": case_study is None or case_study.status in SENDABLE,
+            "review_notes": selectors.review_notes_for(case_study)[:3] if case_study else [],
+        },
+        status=status,
+    )
+
+
+def _after_save(request, case_study: CaseStudy, action: str, *, changed: list[str] | None = None):
+    if action == "submit" and case_study.status in SENDABLE:
+        try:
+            case_study_submit(case_study=case_study, by=request.user)
+        except WorkflowError as error:
+            messages.error(request, str(error))
+            return redirect("practices:submit_preview", slug=case_study.slug)
+        messages.success(request, f"“{case_study.title}” has been sent to the curators for review.")
+        return redirect("practices:submit_home")
+    if action == "preview":
+        return redirect("practices:submit_preview", slug=case_study.slug)
+    if changed == []:
+        messages.info(request, "There were no changes to save.")
+    elif case_study.status in SENDABLE:
+        messages.success(request, "Your draft has been saved.")
+    else:
+        messages.success(request, "Your changes have been saved and recorded in the history.")
+    return redirect("practices:case_study_edit", slug=case_study.slug)
+
+
+@login_required
+@require_GET
+def submit_home(request):
+    """The officer's page: their council's write-ups and where each one is."""
+    profile = _writer(request.user)
+    if profile is None:
+        return _not_a_writer(request)
+    return render(
+        request,
+        "practices/submit/home.html",
+        {"council": profile.council, "case_studies": selectors.case_studies_for_council_writers(profile.council_id)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_study_new(request):
+    profile = _writer(request.user)
+    if profile is None:
+        return _not_a_writer(request)
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        form = CaseStudyForm(request.POST, for_review=action == "submit")
+        if form.is_valid():
+            case_study = case_study_create(council=profile.council, by=request.user, content=form.content())
+            return _after_save(request, case_study, action)
+        return _form_page(request, form, status=400)
+    return _form_page(request, CaseStudyForm())
+
+
+def _conflict_rows(form: CaseStudyForm, current: CaseStudy) -> list[dict]:
+    """The answers where the version someone else saved differs from what this person typed."""
+    content = form.content()
+    rows = []
+    for name, yours in content.fields.items():
+        theirs = getattr(current, name)
+        if theirs != yours:
+            rows.append({"label": form[name].label, "theirs": _shown(theirs), "yours": _shown(yours)})
+    for name, objs in content.m2m.items():
+        theirs = sorted(str(obj) for obj in getattr(current, name).all())
+        yours = sorted(str(obj) for obj in objs)
+        if theirs != yours:
+            label = form["partner_council_names" if name == "partner_councils" else name].label
+            rows.append({"label": label, "theirs": ", ".join(theirs), "yours": ", ".join(yours)})
+    theirs_tags = sorted(tag.name for tag in current.tags.all())
+    if sorted(content.tags or []) != theirs_tags:
+        rows.append(
+            {
+                "label": form["tags"].label,
+                "theirs": ", ".join(theirs_tags),
+                "yours": ", ".join(sorted(content.tags or [])),
+            }
+        )
+    return rows
+
+
+def _shown(value) -> str:
+    if isinstance(value, list):
+        return "\n".join(value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return "" if value is None else str(value)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@explained_403
+def case_study_edit(request, slug):
+    case_study = selectors.case_study_get_for_user(request.user, slug, write=True)
+    if curator_needs_two_factor(request.user) and not selectors.user_writes_for(
+        request.user, case_study.lead_council_id
+    ):
+        return two_factor_first(request)
+    if request.method == "GET":
+        return _form_page(request, CaseStudyForm(instance=case_study), case_study)
+    action = request.POST.get("action", "save")
+    for_review = action == "submit" and case_study.status in SENDABLE
+    form = CaseStudyForm(request.POST, instance=case_study, for_review=for_review)
+    if not form.is_valid():
+        return _form_page(request, form, case_study, status=400)
+    try:
+        saved = case_study_update(
+            case_study=case_study,
+            by=request.user,
+            content=form.content(),
+            expected_version=form.cleaned_data["version"] or 0,
+        )
+    except EditConflict as conflict:
+        current = conflict.current
+        # Keep everything this person typed, now based on the saved version, so
+        # saving again is a deliberate choice made with both versions in view.
+        data = request.POST.copy()
+        data["version"] = str(current.version)
+        kept = CaseStudyForm(data, instance=CaseStudy.objects.get(pk=current.pk))
+        kept.is_valid()
+        return _form_page(
+            request,
+            kept,
+            current,
+            conflict={"current": current, "rows": _conflict_rows(form, current)},
+            status=409,
+        )
+    return _after_save(request, saved.case_study, action, changed=saved.changed)
+
+
+def _writer_view_of(request, slug) -> CaseStudy:
+    """The case study for its writers: 404 if not visible, 403 if visible but theirs to read only."""
+    case_study = selectors.case_study_get_for_user(request.user, slug)
+    if not (selectors.user_writes_for(request.user, case_study.lead_council_id) or user_is_curator(request.user)):
+        raise PermissionDenied("Only officers of the council that wrote this, and curators, can use this page.")
+    return case_study
+
+
+@login_required
+@require_GET
+@explained_403
+def case_study_preview(request, slug):
+    case_study = _writer_view_of(request, slug)
+    return render(
+        request,
+        "practices/submit/preview.html",
+        {
+            "case_study": case_study,
+            "problems": case_study_review_problems(case_study) if case_study.status in SENDABLE else [],
+            "advice": case_study_advice(case_study) if case_study.status in SENDABLE else [],
+            "can_edit": selectors.case_study_editable_by(request.user, case_study),
+            "sendable": case_study.status in SENDABLE and selectors.case_study_editable_by(request.user, case_study),
+            "review_notes": selectors.review_notes_for(case_study)[:3],
+        },
+    )
+
+
+@login_required
+@require_POST
+@explained_403
+def case_study_send_for_review(request, slug):
+    case_study = selectors.case_study_get_for_user(request.user, slug, write=True)
+    if case_study.status not in SENDABLE:
+        messages.error(
+            request, f"This case study is {case_study.get_status_display().lower()}: it cannot be sent for review now."
+        )
+        return redirect("practices:submit_preview", slug=slug)
+    problems = case_study_review_problems(case_study)
+    if problems:
+        messages.error(request, "Answer the questions listed below before sending it for review.")
+        return redirect("practices:submit_preview", slug=slug)
+    try:
+        case_study_submit(case_study=case_study, by=request.user)
+    except WorkflowError as error:
+        messages.error(request, str(error))
+        return redirect("practices:submit_preview", slug=slug)
+    messages.success(request, f"“{case_study.title}” has been sent to the curators for review.")
+    return redirect("practices:submit_home")
+
+
+@login_required
+@require_GET
+@explained_403
+def case_study_history(request, slug):
+    case_study = _writer_view_of(request, slug)
+    entries, page = selectors.case_study_history(case_study, page=request.GET.get("page") or 1)
+    return render(
+        request,
+        "practices/history.html",
+        {
+            "case_study": case_study,
+            "entries": entries,
+            "page": page,
+            "can_restore": user_is_curator(request.user),
+        },
+    )
+
+
+def _reuse_page(request, form, *, case_study=None, framework=None, council=None, adoption=None, status=200):
+    return render(
+        request,
+        "practices/submit/reuse.html",
+        {
+            "form": form,
+            "case_study": case_study,
+            "framework": framework,
+            "target": case_study or framework,
+            "council": council,
+            "adoption": adoption,
+        },
+        status=status,
+    )
+
+
+def _reuse(request, *, case_study=None, framework=None):
+    target = case_study or framework
+    if target.status != "published":
+        raise PermissionDenied("Only published work can be recorded as reused.")
+    try:
+        council = adoption_council_for(request.user, case_study=case_study)
+    except AdoptionError as error:
+        raise PermissionDenied(str(error)) from error
+    lookup = {"case_study": case_study} if case_study else {"framework": framework}
+    adoption = Adoption.objects.filter(council=council, **lookup).first()
+    if request.method == "POST":
+        form = AdoptionForm(request.POST)
+        if form.is_valid():
+            try:
+                adoption_record(by=request.user, case_study=case_study, framework=framework, **form.cleaned_data)
+            except AdoptionError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request, f"Recorded: {council.name} reused “{target}”. It now shows on both councils' pages."
+                )
+                return redirect(target.get_absolute_url())
+        return _reuse_page(
+            request, form, case_study=case_study, framework=framework, council=council, adoption=adoption, status=400
+        )
+    initial = {}
+    if adoption:
+        initial = {f: getattr(adoption, f) for f in ("status", "what_changed", "effort", "outcome")}
+        initial["silo"] = adoption.silo_id
+    else:
+        profile = member_profile(request.user)
+        initial["silo"] = profile.silo_id if profile else None
+    return _reuse_page(
+        request,
+        AdoptionForm(initial=initial),
+        case_study=case_study,
+        framework=framework,
+        council=council,
+        adoption=adoption,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@explained_403
+def case_study_reuse(request, slug):
+    return _reuse(request, case_study=selectors.case_study_get_for_user(request.user, slug))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@explained_403
+def framework_reuse(request, slug):
+    return _reuse(request, framework=selectors.framework_get_for_user(request.user, slug))
+
+
+def _enquiry(request, slug, kind: str):
+    case_study = selectors.case_study_get_for_user(request.user, slug)
+    refusal = enquiry_refusal(request.user, case_study, kind)
+    if refusal:
+        raise PermissionDenied(refusal)
+    limited = enquiries_remaining(request.user)
+    form = EnquiryForm(request.POST or None, kind=kind)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                enquiry_send(
+                    case_study=case_study,
+                    sender=request.user,
+                    kind=kind,
+                    message=form.cleaned_data["message"],
+                    preferred_dates=form.cleaned_data.get("preferred_dates", ""),
+                )
+            except EnquiryRefused as error:
+                form.add_error(None, str(error))
+                limited = enquiries_remaining(request.user)
+                status = 429 if limited else 503
+            else:
+                sent = "visit request" if kind == Enquiry.Kind.VISIT else "message"
+                messages.success(request, f"Your {sent} has been sent. Replies come straight to {request.user.email}.")
+                return redirect(case_study.get_absolute_url())
+        else:
+            status = 400
+    return render(
+        request,
+        "practices/submit/enquiry.html",
+        {
+            "form": form,
+            "case_study": case_study,
+            "kind": kind,
+            "is_visit": kind == Enquiry.Kind.VISIT,
+            "limited": limited,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@explained_403
+def case_study_contact(request, slug):
+    return _enquiry(request, slug, Enquiry.Kind.CONTACT)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@explained_403
+def case_study_visit(request, slug):
+    return _enquiry(request, slug, Enquiry.Kind.VISIT)

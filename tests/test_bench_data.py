@@ -1,0 +1,72 @@
+"""generate_bench_data: fast, varied, clearly marked benchmark content that leaves other content alone."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count
+
+from councils.models import Council
+from practices.models import CaseStudy, Framework, SearchDocument
+from practices.selectors.search import SearchRequest, search
+from practices.services.bench_data import bench_data_clear, bench_data_generate
+from practices.services.demo import demo_seed
+
+pytestmark = pytest.mark.django_db
+
+
+def demo_snapshot():
+    return (
+        sorted(
+            CaseStudy.objects.exclude(slug__startswith="bench-").values_list("slug", "title", "updated_at", "status")
+        ),
+        sorted(Framework.objects.exclude(slug__startswith="bench-").values_list("slug", "title", "updated_at")),
+        Council.objects.exclude(slug__startswith="bench-").count(),
+    )
+
+
+def test_generation_adds_marked_published_content_and_leaves_demo_alone():
+    demo_seed()
+    before = demo_snapshot()
+    result = bench_data_generate(case_studies=120, seed=3)
+    assert result.case_studies == 120
+    bench = CaseStudy.objects.filter(slug__startswith="bench-")
+    assert bench.count() == 120
+    assert set(bench.values_list("status", flat=True)) == {"published"}
+    assert demo_snapshot() == before, "demo content is untouched"
+    # Varied: many silos, councils and tags, a few tags on most items and a long tail.
+    assert bench.values("primary_silo").distinct().count() >= 8
+    assert bench.values("lead_council").distinct().count() >= 40
+    tag_counts = sorted(bench.annotate(n=Count("tags")).values_list("n", flat=True))
+    assert tag_counts[0] >= 2
+    assert len({t for cs in bench.prefetch_related("tags") for t in cs.tags.names()}) >= 40
+    # Searchable straight away.
+    assert SearchDocument.objects.filter(case_study__slug__startswith="bench-").count() == 120
+    assert search(SearchRequest(q="tracking")).total > 0
+
+
+def test_generation_is_repeatable_with_the_same_seed_and_adds_more_each_time():
+    bench_data_generate(case_studies=30, seed=5)
+    bench_data_generate(case_studies=30, seed=5)
+    assert CaseStudy.objects.filter(slug__startswith="bench-").count() == 60
+
+
+def test_clear_removes_only_bench_rows():
+    demo_seed()
+    before = demo_snapshot()
+    demo_documents = SearchDocument.objects.count()
+    bench_data_generate(case_studies=50)
+    removed = bench_data_clear()
+    assert removed == 50
+    assert not CaseStudy.objects.filter(slug__startswith="bench-").exists()
+    assert not Framework.objects.filter(slug__startswith="bench-").exists()
+    assert demo_snapshot() == before
+    assert SearchDocument.objects.count() == demo_documents
+    assert search(SearchRequest(q="safeguarding")).total > 0, "demo search still works"
+
+
+def test_command_generates_and_clears(capsys):
+    call_command("generate_bench_data", case_studies=25)
+    assert "Generated 25 case studies" in capsys.readouterr().out
+    call_command("generate_bench_data", clear=True)
+    assert "Removed 25 benchmark case studies" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="Say how many"):
+        call_command("generate_bench_data")
