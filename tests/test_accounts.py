@@ -308,3 +308,16 @@ def test_demo_accounts_are_created_once(db):
     assert officer.profile.role == "officer"
     assert User.objects.get(email="curator@example.com").profile.role == "curator"
     assert EmailAddress.objects.filter(verified=True).count() == len(DEMO_ACCOUNTS)
+
+
+@pytest.mark.parametrize("who", ["officer", "colleague", "outsider", "curator", "visitor"])
+def test_everyone_signed_in_has_their_own_account_page(client, request, who):
+    if who == "visitor":
+        assert client.get(reverse("councils:profile"))["Location"] == "/accounts/login/?next=/accounts/profile/"
+        return
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    response = client.get(reverse("councils:profile"))
+    assert response.status_code == 200
+    assert user.profile.council.name in response.content.decode()
+    assert response.context["member"] == user.profile, "you only ever see your own details"

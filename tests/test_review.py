@@ -260,3 +260,14 @@ def test_curator_of_another_council_can_review_any_council(client, council, silo
     case_study = submitted(council, silo, officer)
     client.force_login(curator)
     assert client.get(reverse("practices:review_detail", args=[case_study.slug])).status_code == 200
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_linking_frameworks_is_for_curators_only(people, council, silo, who):
+    case_study = submitted(council, silo, people["owner"])
+    FrameworkFactory(slug="tracking")
+    response = client_for(people, who).post(
+        reverse("practices:review_link", args=[case_study.slug]), {"framework": "tracking", "customisation": "SMS"}
+    )
+    check(response, {**ON_A_SUBMISSION, "curator": 302}[who])
+    assert FrameworkLink.objects.exists() == (who == "curator")

@@ -344,3 +344,47 @@ def test_edit_form_shows_review_comments_when_returned(client, officer, council,
     html = client.get(reverse("practices:case_study_edit", args=[case_study.slug])).content.decode()
     assert "Returned by the curators" in html
     assert "Say what the units cost." in html
+
+
+def test_page_query_counts_do_not_grow_with_data(officer, outsider, curator, council, silo):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from practices.factories import AdoptionFactory, FrameworkFactory
+    from practices.services.workflow import case_study_submit
+
+    published = make(council, silo, officer, Status.PUBLISHED, tags=["vehicle tracking"])
+    waiting = case_study_submit(case_study=make(council, silo, officer, Status.DRAFT), by=officer)
+    pages = [
+        (officer, reverse("practices:case_study_edit", args=[published.slug])),
+        (officer, reverse("practices:submit_preview", args=[published.slug])),
+        (outsider, reverse("practices:case_study_reuse", args=[published.slug])),
+        (outsider, reverse("practices:case_study_contact", args=[published.slug])),
+        (outsider, published.get_absolute_url()),
+        (curator, reverse("practices:review_detail", args=[waiting.slug])),
+        (curator, reverse("practices:review_frameworks", args=[published.slug])),
+    ]
+
+    def counts():
+        result = {}
+        for user, url in pages:
+            client = Client()
+            client.force_login(user)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200, url
+            result[url] = len(queries.captured_queries)
+        return result
+
+    def grow(n):
+        for i in range(n):
+            other = CaseStudyFactory(tags=["vehicle tracking", f"tag {i}"])
+            AdoptionFactory(case_study=published, council=CouncilFactory(), silo=silo)
+            FrameworkFactory().tags.add("vehicle tracking")
+            published.other_silos.add(other.primary_silo)
+            published.citizen_groups.add(CitizenGroupFactory())
+
+    grow(6)  # enough for every panel and suggestion list to be full
+    few = counts()
+    grow(15)
+    assert counts() == few
+    assert max(few.values()) <= 30, few

@@ -109,13 +109,18 @@ _PREFIX = re.compile(r"^fw-[a-z0-9-]{1,200}$")
 
 def _frameworks_page(request, case_study, *, bound=None, status=200):
     suggestions = frameworks_suggested_for(case_study)
+    group_choices = None
     for framework in suggestions:
         prefix = f"fw-{framework.slug}"
-        framework.link_form = (
-            bound
-            if bound is not None and bound.prefix == prefix
-            else FrameworkLinkForm(prefix=prefix, initial={"framework": framework.slug})
-        )
+        if bound is not None and bound.prefix == prefix:
+            framework.link_form = bound
+            continue
+        form = FrameworkLinkForm(prefix=prefix, initial={"framework": framework.slug})
+        # Every suggestion offers the same citizen groups: read them once, not once per form.
+        if group_choices is None:
+            group_choices = list(form.fields["citizen_group"].choices)
+        form.fields["citizen_group"].choices = group_choices
+        framework.link_form = form
     any_form = bound if bound is not None and bound.prefix is None else FrameworkLinkForm()
     return render(
         request,
