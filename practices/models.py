@@ -465,3 +465,19 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
+class RefusedEdit(models.Model):
+    """An edit refused because someone else saved first, kept so neither version is lost."""
+
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="refused_edits")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    based_on_version = models.PositiveIntegerField()
+    content = models.JSONField(help_text="The fields as the author submitted them")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Refused edit of {self.case_study} by {self.author}"

@@ -148,6 +148,13 @@ def test_a_stale_save_is_refused_and_both_versions_survive(client, officer, cura
     case_study.refresh_from_db()
     assert case_study.outcomes == "Calls fell from 900 to 540 a month."
     assert response.context["form"]["version"].value() == str(case_study.version)
+    # The refused version is stored too, so it survives even if the second person walks away.
+    refused = case_study.refused_edits.get()
+    assert refused.author == curator
+    assert "Calls fell by 40% in the first year." in refused.content.values()
+    history = second.get(reverse("practices:case_study_history", args=[case_study.slug])).content.decode()
+    assert "Edits refused because someone saved first" in history
+    assert "Calls fell by 40% in the first year." in history
     # Saving again, now knowingly, replaces it; the first version stays in the history.
     resend = dict(second_form, version=str(case_study.version))
     assert second.post(edit_url(case_study), resend).status_code == 302

@@ -90,3 +90,14 @@ def test_debug_is_off_unless_asked_for():
     env = {"SECRET_KEY": "s" * 64, "ALLOWED_HOSTS": "example.gov.uk"}
     result = run_settings(env)
     assert result.stdout.strip() == "False", result.stderr
+
+
+@pytest.mark.django_db
+def test_forbidden_pages_explain_themselves(client, colleague):
+    from practices.factories import CaseStudyFactory
+
+    case_study = CaseStudyFactory()
+    client.force_login(colleague)
+    response = client.get(f"/curate/case-studies/{case_study.slug}/")
+    assert response.status_code == 403
+    assert "You cannot do that" in response.content.decode()

@@ -155,6 +155,23 @@ def case_study_update(*, case_study: CaseStudy, by, content: CaseStudyContent, e
     return SavedEdit(current, _apply(current, content, by=by, reason=reason))
 
 
+@transaction.atomic
+def case_study_keep_refused_edit(*, case_study: CaseStudy, by, content: CaseStudyContent, based_on_version: int):
+    """Store an edit that EditConflict refused, so both versions survive even if the author walks away."""
+    from practices.models import RefusedEdit
+
+    def as_text(value) -> str:
+        if isinstance(value, list | tuple):
+            return "; ".join(str(item) for item in value)
+        return "" if value is None else str(value)
+
+    kept = {_field_label(name): as_text(value) for name, value in content.fields.items()}
+    kept.update({_field_label(name): as_text(objs) for name, objs in content.m2m.items()})
+    if content.tags is not None:
+        kept["Tags"] = as_text(sorted(content.tags))
+    return RefusedEdit.objects.create(case_study=case_study, author=by, based_on_version=based_on_version, content=kept)
+
+
 def case_study_content_from_history(record) -> CaseStudyContent:
     """The content a history entry recorded (tags are not versioned, so they are left as they are)."""
     fields = {name: getattr(record, name) for name in CONTENT_FIELDS if name != "primary_silo"}

@@ -27,7 +27,12 @@ from practices.forms.submission import (
 from practices.models import Adoption, CaseStudy, Enquiry
 from practices.selectors import browse as selectors
 from practices.services.adoptions import AdoptionError, adoption_council_for, adoption_record
-from practices.services.editing import EditConflict, case_study_create, case_study_update
+from practices.services.editing import (
+    EditConflict,
+    case_study_create,
+    case_study_keep_refused_edit,
+    case_study_update,
+)
 from practices.services.enquiries import EnquiryRefused, enquiries_remaining, enquiry_refusal, enquiry_send
 from practices.services.workflow import WorkflowError, case_study_submit
 
@@ -199,6 +204,12 @@ def case_study_edit(request, slug):
         )
     except EditConflict as conflict:
         current = conflict.current
+        case_study_keep_refused_edit(
+            case_study=current,
+            by=request.user,
+            content=form.content(),
+            based_on_version=form.cleaned_data["version"] or 0,
+        )
         # Keep everything this person typed, now based on the saved version, so
         # saving again is a deliberate choice made with both versions in view.
         data = request.POST.copy()
@@ -279,6 +290,7 @@ def case_study_history(request, slug):
             "entries": entries,
             "page": page,
             "can_restore": user_is_curator(request.user),
+            "refused_edits": case_study.refused_edits.select_related("author")[:20],
         },
     )
 
