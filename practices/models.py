@@ -224,6 +224,28 @@ class CaseStudy(models.Model):
         return self.status == self.Status.PUBLISHED
 
 
+# What an author writes about a case study; status, dates, authorship and the
+# lead council are set by the workflow, not the form.
+CASE_STUDY_CONTENT_FIELDS = (
+    "title",
+    "summary",
+    "primary_silo",
+    "partner_agencies",
+    "problem",
+    "approach",
+    "outcomes",
+    "cost_band",
+    "funding_source",
+    "start_year",
+    "end_year",
+    "lessons",
+    "things_to_avoid",
+    "contact_name",
+    "contact_email",
+    "hosts_visits",
+)
+
+
 class FrameworkLink(models.Model):
     """A case study implements a framework: what was customised, for whom, and the effort."""
 

@@ -15,7 +15,17 @@ from django.utils import timezone
 
 from councils.forms import GovukFormMixin
 from councils.models import Council, ServiceSilo
-from practices.models import FIRST_YEAR, Adoption, CaseStudy, CitizenGroup, CostBand, Effort, Enquiry, FundingSource
+from practices.models import (
+    CASE_STUDY_CONTENT_FIELDS,
+    FIRST_YEAR,
+    Adoption,
+    CaseStudy,
+    CitizenGroup,
+    CostBand,
+    Effort,
+    Enquiry,
+    FundingSource,
+)
 from practices.services.editing import CaseStudyContent
 
 SUMMARY_MAX = 1000
@@ -421,27 +431,7 @@ class CaseStudyForm(GovukFormMixin, forms.ModelForm):
 
     def content(self) -> CaseStudyContent:
         data = self.cleaned_data
-        fields = {
-            name: data[name]
-            for name in (
-                "title",
-                "summary",
-                "primary_silo",
-                "partner_agencies",
-                "problem",
-                "approach",
-                "outcomes",
-                "cost_band",
-                "funding_source",
-                "start_year",
-                "end_year",
-                "lessons",
-                "things_to_avoid",
-                "contact_name",
-                "contact_email",
-                "hosts_visits",
-            )
-        }
+        fields = {name: data[name] for name in CASE_STUDY_CONTENT_FIELDS}
         for name in ("summary", "problem", "approach", "outcomes", "partner_agencies", "contact_name", "title"):
             fields[name] = fields[name].strip()
         return CaseStudyContent(

@@ -28,7 +28,7 @@ from taggit.models import Tag, TaggedItem
 
 from councils.models import Council, MemberProfile, ServiceSilo
 from councils.selectors import member_profile, user_is_curator
-from practices.models import Adoption, CaseStudy, Framework, FrameworkLink, ReviewNote
+from practices.models import CASE_STUDY_CONTENT_FIELDS, Adoption, CaseStudy, Framework, FrameworkLink, ReviewNote
 
 PUBLISHED = CaseStudy.Status.PUBLISHED
 
@@ -357,25 +357,7 @@ def adoptions_of_council_work(council: Council) -> QuerySet[Adoption]:
 
 
 # Fields shown on the history page, in page order; the rest (dates, version) change on every save.
-HISTORY_FIELDS = (
-    "title",
-    "status",
-    "summary",
-    "primary_silo",
-    "partner_agencies",
-    "problem",
-    "approach",
-    "outcomes",
-    "cost_band",
-    "funding_source",
-    "start_year",
-    "end_year",
-    "lessons",
-    "things_to_avoid",
-    "contact_name",
-    "contact_email",
-    "hosts_visits",
-)
+HISTORY_FIELDS = ("status", *CASE_STUDY_CONTENT_FIELDS)
 _HISTORY_M2M = {"partner_councils": "council", "other_silos": "servicesilo", "citizen_groups": "citizengroup"}
 
 

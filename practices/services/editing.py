@@ -15,29 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from practices.models import CaseStudy
+from practices.models import CASE_STUDY_CONTENT_FIELDS, CaseStudy
 from practices.services.search_index import search_index_update
 from practices.services.workflow import change_reason
 
-# What an author writes; status, dates, authorship and the lead council are not theirs to set here.
-CONTENT_FIELDS = (
-    "title",
-    "summary",
-    "primary_silo",
-    "partner_agencies",
-    "problem",
-    "approach",
-    "outcomes",
-    "cost_band",
-    "funding_source",
-    "start_year",
-    "end_year",
-    "lessons",
-    "things_to_avoid",
-    "contact_name",
-    "contact_email",
-    "hosts_visits",
-)
+CONTENT_FIELDS = CASE_STUDY_CONTENT_FIELDS
 M2M_FIELDS = ("partner_councils", "other_silos", "citizen_groups")
 # The historical m2m rows name the related object after its model.
 _M2M_TARGET = {"partner_councils": "council", "other_silos": "servicesilo", "citizen_groups": "citizengroup"}
