@@ -40,8 +40,6 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "taggit",
     "simple_history",
-    "crispy_forms",
-    "crispy_forms_gds",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -148,8 +146,6 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Council Practice Exchange <noreply@practice-exchange.example>")
 
-CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
-CRISPY_TEMPLATE_PACK = "gds"
 
 TAGGIT_CASE_INSENSITIVE = True
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
