@@ -1,11 +1,14 @@
 """Browse pages for case studies, frameworks and tags."""
 
+from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from portal.caching import cache_for_visitors
 from practices.selectors import browse as selectors
 from practices.selectors import discovery
 from practices.views import search as search_views
+
+FRAMEWORKS_PER_PAGE = 30
 
 
 @cache_for_visitors
@@ -30,7 +33,8 @@ def case_study_detail(request, slug):
 
 @cache_for_visitors
 def framework_list(request):
-    return render(request, "practices/framework_list.html", {"frameworks": selectors.frameworks_published()})
+    page = Paginator(selectors.frameworks_published(), FRAMEWORKS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "practices/framework_list.html", {"page": page})
 
 
 @cache_for_visitors
