@@ -369,7 +369,7 @@ hits AS {hits_materialized} (
       FROM practices_searchdocument d, query
      WHERE {match} AND {prefilter}
 ),
-size AS MATERIALIZED (SELECT count(*) AS n FROM hits),
+size AS MATERIALIZED (SELECT count(*) AS n, count(*) FILTER (WHERE failed = 0) AS passed FROM hits),
 sample AS MATERIALIZED (
     -- every hit when there are few; otherwise an even spread of about FACET_EXACT_LIMIT
     SELECT h.* FROM hits h, size
@@ -408,7 +408,7 @@ results AS (
       LEFT JOIN councils_servicesilo s ON s.id = cs.primary_silo_id
      WHERE cs.id IS NOT NULL OR fw.id IS NOT NULL
 )
-SELECT {total} AS total,
+SELECT (SELECT passed FROM size) AS total,
        (SELECT n FROM size) AS hits,
        (SELECT count(*) FROM sample) AS sampled,
        (SELECT json_agg(facets) FROM facets) AS facets,
@@ -486,9 +486,6 @@ def _run_search(
             "ELSE concat_ws(' ', cs.summary, cs.problem, cs.approach, cs.outcomes) END, query.q, %(headline_options)s)"
         )
     sql = _SEARCH_SQL.format(
-        # With no filter chosen no row can fail one, so the total is the size
-        # already counted: one pass over the matches instead of two.
-        total="(SELECT n FROM size)" if flags == "0" else "(SELECT count(*) FROM hits WHERE failed = 0)",
         tsquery=tsquery_expr,
         # Matches of a search are few enough to hold once; without a search word,
         # every use re-reads the covering index, which is cheaper than holding
