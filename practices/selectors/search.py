@@ -369,7 +369,7 @@ hits AS {hits_materialized} (
       FROM practices_searchdocument d, query
      WHERE {match} AND {prefilter}
 ),
-size AS MATERIALIZED (SELECT count(*) AS n, count(*) FILTER (WHERE failed = 0) AS passed FROM hits),
+size AS MATERIALIZED (SELECT count(*) AS n, {passed} AS passed FROM hits),
 sample AS MATERIALIZED (
     -- every hit when there are few; otherwise an even spread of about FACET_EXACT_LIMIT
     SELECT h.* FROM hits h, size
@@ -486,6 +486,9 @@ def _run_search(
             "ELSE concat_ws(' ', cs.summary, cs.problem, cs.approach, cs.outcomes) END, query.q, %(headline_options)s)"
         )
     sql = _SEARCH_SQL.format(
+        # Without a chosen filter no row can fail one, and a bare count(*) lets
+        # an unfiltered list count from the index alone.
+        passed="count(*)" if flags == "0" else "count(*) FILTER (WHERE failed = 0)",
         tsquery=tsquery_expr,
         # Matches of a search are few enough to hold once; without a search word,
         # every use re-reads the covering index, which is cheaper than holding
