@@ -73,26 +73,36 @@ def case_study_curate(request, slug):
     return _case_study_page(request, selectors.case_study_for_curation(slug))
 
 
+def framework_link_from_form(form: FrameworkLinkForm, *, case_study: CaseStudy, actor):
+    """Link the case study as the bound form says; None, with the reason on the form, if it cannot be done.
+
+    Shared by the curator tools and the review queue's "link suggested frameworks" step.
+    """
+    if not form.is_valid():
+        return None
+    try:
+        return framework_link(
+            case_study=case_study,
+            framework=form.cleaned_data["framework"],
+            actor=actor,
+            customisation=form.cleaned_data["customisation"],
+            citizen_group=form.cleaned_data["citizen_group"],
+            effort=form.cleaned_data["effort"],
+        )
+    except CurationError as error:
+        form.add_error("framework", str(error))
+        return None
+
+
 @curator_required
 @require_POST
 def case_study_link(request, slug):
     case_study = selectors.case_study_for_curation(slug)
     form = FrameworkLinkForm(request.POST)
-    if form.is_valid():
-        try:
-            link = framework_link(
-                case_study=case_study,
-                framework=form.cleaned_data["framework"],
-                actor=request.user,
-                customisation=form.cleaned_data["customisation"],
-                citizen_group=form.cleaned_data["citizen_group"],
-                effort=form.cleaned_data["effort"],
-            )
-        except CurationError as error:
-            form.add_error("framework", str(error))
-        else:
-            messages.success(request, f"Linked to “{link.framework.title}”.")
-            return redirect("practices:curate_case_study", slug=case_study.slug)
+    link = framework_link_from_form(form, case_study=case_study, actor=request.user)
+    if link is not None:
+        messages.success(request, f"Linked to “{link.framework.title}”.")
+        return redirect("practices:curate_case_study", slug=case_study.slug)
     return _case_study_page(request, case_study, link_form=form, status=400)
 
 

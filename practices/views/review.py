@@ -21,9 +21,9 @@ from practices.forms.submission import ReturnForm
 from practices.models import CaseStudy
 from practices.selectors import browse as selectors
 from practices.selectors.discovery import frameworks_suggested_for
-from practices.services.curation import CurationError, framework_link
 from practices.services.editing import EditConflict, EditError, case_study_restore
 from practices.services.workflow import WorkflowError, case_study_publish, case_study_return
+from practices.views.curate import framework_link_from_form
 from practices.views.submit import explained_403, two_factor_first
 
 ONLY_CURATORS = "Only curators can review, publish and restore case studies."
@@ -149,21 +149,10 @@ def review_link(request, case_study):
     if prefix is not None and not _PREFIX.match(prefix):
         prefix = None
     form = FrameworkLinkForm(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            link = framework_link(
-                case_study=case_study,
-                framework=form.cleaned_data["framework"],
-                actor=request.user,
-                customisation=form.cleaned_data["customisation"],
-                citizen_group=form.cleaned_data["citizen_group"],
-                effort=form.cleaned_data["effort"],
-            )
-        except CurationError as error:
-            form.add_error("framework", str(error))
-        else:
-            messages.success(request, f"Linked “{case_study.title}” to “{link.framework.title}”.")
-            return redirect("practices:review_frameworks", slug=case_study.slug)
+    link = framework_link_from_form(form, case_study=case_study, actor=request.user)
+    if link is not None:
+        messages.success(request, f"Linked “{case_study.title}” to “{link.framework.title}”.")
+        return redirect("practices:review_frameworks", slug=case_study.slug)
     return _frameworks_page(request, case_study, bound=form, status=400)
 
 
