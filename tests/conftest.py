@@ -1,6 +1,7 @@
 """Fixtures shared by the tests: the same cast of users everywhere."""
 
 import pytest
+from django.test import Client
 
 from councils.factories import CouncilFactory, MemberProfileFactory, ServiceSiloFactory
 from councils.models import MemberProfile
@@ -49,3 +50,22 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def people(officer, colleague, outsider, curator):
+    """The five people every access test asks about, by role; a test module may override `curator`."""
+    return {"owner": officer, "colleague": colleague, "outsider": outsider, "curator": curator, "visitor": None}
+
+
+@pytest.fixture
+def client_for(people):
+    """A test client signed in as one of `people` ("visitor" stays signed out)."""
+
+    def make(who):
+        client = Client()
+        if people[who] is not None:
+            client.force_login(people[who])
+        return client
+
+    return make

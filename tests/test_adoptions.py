@@ -14,11 +14,6 @@ WHO = ["owner", "colleague", "outsider", "curator", "visitor"]
 
 
 @pytest.fixture
-def people(officer, colleague, outsider, curator):
-    return {"owner": officer, "colleague": colleague, "outsider": outsider, "curator": curator, "visitor": None}
-
-
-@pytest.fixture
 def published(council, silo, officer):
     return CaseStudyFactory(lead_council=council, primary_silo=silo, created_by=officer, title="Live bus arrivals")
 
@@ -26,13 +21,6 @@ def published(council, silo, officer):
 @pytest.fixture
 def waste(db):
     return ServiceSiloFactory(name="Waste and recycling", slug="waste")
-
-
-def client_for(people, who) -> Client:
-    client = Client()
-    if people[who] is not None:
-        client.force_login(people[who])
-    return client
 
 
 def reuse_data(silo, **overrides):
@@ -52,8 +40,8 @@ REUSE = {"owner": 403, "colleague": 403, "outsider": 200, "curator": 200, "visit
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_reuse_form_access(people, published, who):
-    response = client_for(people, who).get(reverse("practices:case_study_reuse", args=[published.slug]))
+def test_reuse_form_access(client_for, published, who):
+    response = client_for(who).get(reverse("practices:case_study_reuse", args=[published.slug]))
     if REUSE[who] == "login":
         assert response["Location"].startswith("/accounts/login/")
     else:
@@ -63,10 +51,8 @@ def test_reuse_form_access(people, published, who):
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_recording_reuse_access(people, published, waste, who):
-    response = client_for(people, who).post(
-        reverse("practices:case_study_reuse", args=[published.slug]), reuse_data(waste)
-    )
+def test_recording_reuse_access(client_for, published, waste, who):
+    response = client_for(who).post(reverse("practices:case_study_reuse", args=[published.slug]), reuse_data(waste))
     allowed = REUSE[who] == 200
     if REUSE[who] == "login":
         assert response["Location"].startswith("/accounts/login/")
@@ -76,9 +62,9 @@ def test_recording_reuse_access(people, published, waste, who):
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_drafts_cannot_be_reused(people, council, silo, officer, who):
+def test_drafts_cannot_be_reused(client_for, council, silo, officer, who):
     draft = CaseStudyFactory(lead_council=council, primary_silo=silo, status=CaseStudy.Status.DRAFT, published_at=None)
-    response = client_for(people, who).get(reverse("practices:case_study_reuse", args=[draft.slug]))
+    response = client_for(who).get(reverse("practices:case_study_reuse", args=[draft.slug]))
     expected = {"owner": 403, "colleague": 404, "outsider": 404, "curator": 403, "visitor": None}[who]
     if expected is None:
         assert response["Location"].startswith("/accounts/login/")
@@ -148,9 +134,9 @@ FRAMEWORK_REUSE = {"owner": 200, "colleague": 200, "outsider": 200, "curator": 2
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_framework_reuse_is_for_any_council_member(people, waste, who):
+def test_framework_reuse_is_for_any_council_member(people, waste, who, client_for):
     framework = FrameworkFactory(slug="vehicle-tracking", title="Vehicle tracking")
-    client = client_for(people, who)
+    client = client_for(who)
     url = reverse("practices:framework_reuse", args=[framework.slug])
     response = client.get(url)
     if FRAMEWORK_REUSE[who] == "login":

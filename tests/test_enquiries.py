@@ -19,22 +19,10 @@ CONTACT = "fleet.team@bristol-city-council.gov.uk"
 
 
 @pytest.fixture
-def people(officer, colleague, outsider, curator):
-    return {"owner": officer, "colleague": colleague, "outsider": outsider, "curator": curator, "visitor": None}
-
-
-@pytest.fixture
 def published(council, silo):
     return CaseStudyFactory(
         lead_council=council, primary_silo=silo, title="Live bus arrivals", contact_email=CONTACT, hosts_visits=True
     )
-
-
-def client_for(people, who) -> Client:
-    client = Client()
-    if people[who] is not None:
-        client.force_login(people[who])
-    return client
 
 
 # The lead council's own staff talk to the team directly; everyone else signed in may write.
@@ -43,8 +31,8 @@ SEND = {"owner": 403, "colleague": 403, "outsider": 200, "curator": 200, "visito
 
 @pytest.mark.parametrize("page", ["practices:case_study_contact", "practices:case_study_visit"])
 @pytest.mark.parametrize("who", WHO)
-def test_enquiry_form_access(people, published, page, who):
-    response = client_for(people, who).get(reverse(page, args=[published.slug]))
+def test_enquiry_form_access(client_for, published, page, who):
+    response = client_for(who).get(reverse(page, args=[published.slug]))
     if SEND[who] == "login":
         assert response["Location"].startswith("/accounts/login/")
     else:
@@ -53,10 +41,8 @@ def test_enquiry_form_access(people, published, page, who):
 
 @pytest.mark.parametrize("page", ["practices:case_study_contact", "practices:case_study_visit"])
 @pytest.mark.parametrize("who", WHO)
-def test_sending_access(people, published, page, who):
-    response = client_for(people, who).post(
-        reverse(page, args=[published.slug]), {"message": "Hello, how did you fund it?"}
-    )
+def test_sending_access(client_for, published, page, who):
+    response = client_for(who).post(reverse(page, args=[published.slug]), {"message": "Hello, how did you fund it?"})
     allowed = SEND[who] == 200
     if SEND[who] == "login":
         assert response["Location"].startswith("/accounts/login/")
@@ -66,11 +52,11 @@ def test_sending_access(people, published, page, who):
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_drafts_have_no_contact_form(people, council, silo, who):
+def test_drafts_have_no_contact_form(client_for, council, silo, who):
     draft = CaseStudyFactory(
         lead_council=council, primary_silo=silo, status=CaseStudy.Status.DRAFT, published_at=None, contact_email=CONTACT
     )
-    response = client_for(people, who).get(reverse("practices:case_study_contact", args=[draft.slug]))
+    response = client_for(who).get(reverse("practices:case_study_contact", args=[draft.slug]))
     expected = {"owner": 403, "colleague": 404, "outsider": 404, "curator": 403}.get(who)
     if expected is None:
         assert response["Location"].startswith("/accounts/login/")

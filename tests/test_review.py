@@ -26,18 +26,6 @@ def curator(curator):
     return curator
 
 
-@pytest.fixture
-def people(officer, colleague, outsider, curator):
-    return {"owner": officer, "colleague": colleague, "outsider": outsider, "curator": curator, "visitor": None}
-
-
-def client_for(people, who) -> Client:
-    client = Client()
-    if people[who] is not None:
-        client.force_login(people[who])
-    return client
-
-
 def submitted(council, silo, officer, **kwargs):
     case_study = CaseStudyFactory(
         lead_council=council, primary_silo=silo, created_by=officer, status=Status.DRAFT, published_at=None, **kwargs
@@ -58,8 +46,8 @@ ON_A_SUBMISSION = {"owner": 403, "colleague": 404, "outsider": 404, "curator": 2
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_queue_is_for_curators(people, who):
-    response = client_for(people, who).get("/review/")
+def test_queue_is_for_curators(client_for, who):
+    response = client_for(who).get("/review/")
     check(response, QUEUE[who])
     if QUEUE[who] == 403:
         assert "Only curators can review" in response.content.decode()
@@ -67,15 +55,15 @@ def test_queue_is_for_curators(people, who):
 
 @pytest.mark.parametrize("who", WHO)
 @pytest.mark.parametrize("page", ["practices:review_detail", "practices:review_frameworks"])
-def test_review_pages_access(people, council, silo, who, page):
+def test_review_pages_access(people, council, silo, who, page, client_for):
     case_study = submitted(council, silo, people["owner"])
-    check(client_for(people, who).get(reverse(page, args=[case_study.slug])), ON_A_SUBMISSION[who])
+    check(client_for(who).get(reverse(page, args=[case_study.slug])), ON_A_SUBMISSION[who])
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_publishing_is_for_curators_only(people, council, silo, who):
+def test_publishing_is_for_curators_only(people, council, silo, who, client_for):
     case_study = submitted(council, silo, people["owner"])
-    response = client_for(people, who).post(reverse("practices:review_publish", args=[case_study.slug]))
+    response = client_for(who).post(reverse("practices:review_publish", args=[case_study.slug]))
     expected = {**ON_A_SUBMISSION, "curator": 302}[who]
     check(response, expected)
     case_study.refresh_from_db()
@@ -83,9 +71,9 @@ def test_publishing_is_for_curators_only(people, council, silo, who):
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_returning_is_for_curators_only(people, council, silo, who):
+def test_returning_is_for_curators_only(people, council, silo, who, client_for):
     case_study = submitted(council, silo, people["owner"])
-    response = client_for(people, who).post(
+    response = client_for(who).post(
         reverse("practices:review_return", args=[case_study.slug]), {"comment": "Add figures."}
     )
     check(response, {**ON_A_SUBMISSION, "curator": 302}[who])
@@ -263,10 +251,10 @@ def test_curator_of_another_council_can_review_any_council(client, council, silo
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_linking_frameworks_is_for_curators_only(people, council, silo, who):
+def test_linking_frameworks_is_for_curators_only(people, council, silo, who, client_for):
     case_study = submitted(council, silo, people["owner"])
     FrameworkFactory(slug="tracking")
-    response = client_for(people, who).post(
+    response = client_for(who).post(
         reverse("practices:review_link", args=[case_study.slug]), {"framework": "tracking", "customisation": "SMS"}
     )
     check(response, {**ON_A_SUBMISSION, "curator": 302}[who])

@@ -24,18 +24,6 @@ def curator(curator):
     return curator
 
 
-@pytest.fixture
-def people(officer, colleague, outsider, curator):
-    return {"owner": officer, "colleague": colleague, "outsider": outsider, "curator": curator, "visitor": None}
-
-
-def client_for(people, who) -> Client:
-    client = Client()
-    if people[who] is not None:
-        client.force_login(people[who])
-    return client
-
-
 def make(council, silo, officer, status, **kwargs):
     return CaseStudyFactory(
         lead_council=council,
@@ -89,8 +77,8 @@ OFFICER_PAGES = {"owner": 200, "colleague": 403, "outsider": 200, "curator": 200
 
 @pytest.mark.parametrize("who", WHO)
 @pytest.mark.parametrize("url", ["/submit/", "/submit/new/"])
-def test_writing_pages_are_for_officers_and_curators(people, who, url):
-    response = client_for(people, who).get(url)
+def test_writing_pages_are_for_officers_and_curators(client_for, who, url):
+    response = client_for(who).get(url)
     check(response, OFFICER_PAGES[who])
     if who == "colleague":
         assert "change what you do here in your account" in response.content.decode()
@@ -106,9 +94,9 @@ EDIT = {
 
 @pytest.mark.parametrize("status", list(EDIT))
 @pytest.mark.parametrize("who", WHO)
-def test_edit_page_access(people, council, silo, status, who):
+def test_edit_page_access(people, council, silo, status, who, client_for):
     case_study = make(council, silo, people["owner"], status)
-    response = client_for(people, who).get(reverse("practices:case_study_edit", args=[case_study.slug]))
+    response = client_for(who).get(reverse("practices:case_study_edit", args=[case_study.slug]))
     check(response, EDIT[status][who])
     if EDIT[status][who] == 403:
         assert "You cannot change this case study." in response.content.decode()
@@ -116,10 +104,10 @@ def test_edit_page_access(people, council, silo, status, who):
 
 @pytest.mark.parametrize("status", list(EDIT))
 @pytest.mark.parametrize("who", WHO)
-def test_saving_an_edit_follows_the_same_rules(people, council, silo, status, who):
+def test_saving_an_edit_follows_the_same_rules(people, council, silo, status, who, client_for):
     case_study = make(council, silo, people["owner"], status)
     data = form_data(silo, title="Changed by someone", version=str(case_study.version))
-    response = client_for(people, who).post(reverse("practices:case_study_edit", args=[case_study.slug]), data)
+    response = client_for(who).post(reverse("practices:case_study_edit", args=[case_study.slug]), data)
     allowed = EDIT[status][who] == 200
     check(response, 302 if allowed else EDIT[status][who])
     case_study.refresh_from_db()
@@ -137,18 +125,20 @@ READ_FOR_WRITERS = {
 @pytest.mark.parametrize("page", ["practices:submit_preview", "practices:case_study_history"])
 @pytest.mark.parametrize("status", list(READ_FOR_WRITERS))
 @pytest.mark.parametrize("who", WHO)
-def test_preview_and_history_are_for_the_council_officers_and_curators(people, council, silo, page, status, who):
+def test_preview_and_history_are_for_the_council_officers_and_curators(
+    people, council, silo, page, status, who, client_for
+):
     case_study = make(council, silo, people["owner"], status)
-    check(client_for(people, who).get(reverse(page, args=[case_study.slug])), READ_FOR_WRITERS[status][who])
+    check(client_for(who).get(reverse(page, args=[case_study.slug])), READ_FOR_WRITERS[status][who])
 
 
 SEND = {"owner": 302, "colleague": 404, "outsider": 404, "curator": 302, "visitor": "login"}
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_sending_for_review(people, council, silo, who):
+def test_sending_for_review(people, council, silo, who, client_for):
     case_study = make(council, silo, people["owner"], Status.DRAFT)
-    client = client_for(people, who)
+    client = client_for(who)
     url = reverse("practices:submit_send", args=[case_study.slug])
     assert client.get(url).status_code in (405, 302), "sending changes state, so GET is refused"
     check(client.post(url), SEND[who])
