@@ -15,6 +15,10 @@ from councils.models import SLUG_PATTERN, Council, ServiceSilo
 
 FIRST_YEAR = 1990
 LAST_YEAR = 2100
+# Content is open data under this licence unless an item names another.
+DEFAULT_LICENCE = "Open Government Licence v3.0"
+DEFAULT_LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+LICENCE_HELP = f"Leave blank for the {DEFAULT_LICENCE}"
 
 
 class CitizenGroup(models.Model):
@@ -80,6 +84,7 @@ class Framework(models.Model):
     generalised_from = models.ForeignKey(
         "CaseStudy", on_delete=models.SET_NULL, null=True, blank=True, related_name="generalised_into"
     )
+    licence = models.CharField(max_length=200, blank=True, help_text=LICENCE_HELP)
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -150,6 +155,7 @@ class CaseStudy(models.Model):
     contact_name = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
     hosts_visits = models.BooleanField(default=False, help_text="The council welcomes visits from other councils")
+    licence = models.CharField(max_length=200, blank=True, help_text=LICENCE_HELP)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     review_by = models.DateField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
