@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from api import web as api_web
 from portal import views
 
 handler404 = "portal.views.page_not_found"
@@ -15,6 +16,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
+    path("accounts/api-tokens/", api_web.token_list, name="api_tokens"),
+    path("accounts/api-tokens/new/", api_web.token_create, name="api_token_create"),
+    path("accounts/api-tokens/<int:token_id>/revoke/", api_web.token_revoke, name="api_token_revoke"),
     path("accounts/", include("allauth.urls")),
     path("", include("practices.urls")),
     path("", include("councils.urls")),

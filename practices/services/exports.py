@@ -56,6 +56,7 @@ CASE_STUDY_COLUMNS = (
     "licence",
     "url",
 )
+TEXT_LIST_COLUMNS = ("lessons", "things_to_avoid")
 # Spreadsheets run a cell starting with one of these as a formula; a leading
 # space keeps it text there, and the importer strips it again.
 _FORMULA_STARTS = ("=", "+", "-", "@")
@@ -221,6 +222,12 @@ def _cell(record: dict[str, Any], column: str) -> str:
     value = record.get(column)
     if column == "frameworks":
         return f"{CSV_LIST_SEPARATOR} ".join(link["framework"] for link in value or [])
+    if column in TEXT_LIST_COLUMNS:
+        # Points of text may contain ";", so they go one per line; a one-point list gets a line break
+        # at its end so it is still read as lines.
+        return "\n".join(str(item) for item in value) + (
+            "\n" if len(value) == 1 and CSV_LIST_SEPARATOR in value[0] else ""
+        )
     if isinstance(value, list):
         return f"{CSV_LIST_SEPARATOR} ".join(str(item) for item in value)
     if isinstance(value, bool):

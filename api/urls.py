@@ -1,0 +1,29 @@
+from django.urls import path, re_path
+from django.views.decorators.http import conditional_page
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from api import views
+from api import web as web_views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("case-studies", views.CaseStudyViewSet, basename="case-study")
+router.register("frameworks", views.FrameworkViewSet, basename="framework")
+router.register("councils", views.CouncilViewSet, basename="council")
+router.register("silos", views.SiloViewSet, basename="silo")
+router.register("tags", views.TagViewSet, basename="tag")
+router.register("adoptions", views.AdoptionViewSet, basename="adoption")
+
+# ETag from the body, Last-Modified from the items: a client asking again gets 304 when nothing changed.
+urlpatterns = [
+    path("", conditional_page(views.api_root), name="root"),
+    path("search/", conditional_page(views.SearchView.as_view()), name="search"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", web_views.api_docs, name="docs"),
+    *[
+        re_path(pattern.pattern.regex.pattern, conditional_page(pattern.callback), name=pattern.name)
+        for pattern in router.urls
+    ],
+]
