@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from api.models import ApiToken
 
-TOKEN_PREFIX = "cpx_"
+TOKEN_PREFIX = "cpx_"  # noqa: S105 - a label, not a secret
 MAX_ACTIVE_TOKENS = 10
 
 

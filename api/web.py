@@ -14,7 +14,7 @@ from api.models import ApiToken
 from api.services import ApiTokenError, api_token_create, api_token_revoke
 from practices.selectors.open_data import council_writing_for
 
-_SESSION_NEW_TOKEN = "api_new_token"
+_SESSION_NEW_TOKEN = "api_new_token"  # noqa: S105 - a session key name
 
 
 @functools.cache

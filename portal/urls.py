@@ -1,9 +1,11 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from api import web as api_web
 from portal import views
+from practices.sitemaps import SITEMAPS, sitemap_index
 
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"
@@ -14,6 +16,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("sitemap.xml", sitemap_index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap_section"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),

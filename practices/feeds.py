@@ -1,4 +1,4 @@
-"""Atom feeds of new published case studies in a silo, with a tag, or implementing a framework."""
+"""Atom feeds of new published case studies: all of them, or by council, silo, tag or framework."""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
 from taggit.models import Tag
 
-from councils.models import ServiceSilo
+from councils.models import Council, ServiceSilo
 from practices.models import CaseStudy, Framework
 
 FEED_ITEMS = 30
@@ -121,3 +121,47 @@ class FrameworkFeed(CaseStudyFeed):
 
     def items(self, obj):
         return _published().filter(framework_links__framework=obj)[:FEED_ITEMS]
+
+
+class LatestCaseStudiesFeed(CaseStudyFeed):
+    """Every newly published case study, from any council and silo."""
+
+    def get_object(self, request):
+        return None
+
+    def title(self, obj):
+        return f"New case studies on the {settings.SITE_NAME}"
+
+    def subtitle(self, obj):
+        return "Case studies from every council and service silo, newest first."
+
+    def link(self, obj):
+        return _absolute("/case-studies/")
+
+    def feed_path(self, obj):
+        return "/feeds/case-studies/"
+
+    def items(self, obj):
+        return _published()[:FEED_ITEMS]
+
+
+class CouncilFeed(CaseStudyFeed):
+    """A council's newly published case studies, as lead council."""
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Council, slug=slug)
+
+    def title(self, obj):
+        return f"New case studies from {obj.name}"
+
+    def subtitle(self, obj):
+        return f"Published case studies led by {obj.name}."
+
+    def link(self, obj):
+        return _absolute(obj.get_absolute_url())
+
+    def feed_path(self, obj):
+        return f"/feeds/councils/{obj.slug}/"
+
+    def items(self, obj):
+        return _published().filter(lead_council=obj)[:FEED_ITEMS]

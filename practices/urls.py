@@ -1,7 +1,7 @@
 from django.urls import path
 
 from practices import feeds
-from practices.views import browse, curate, follow, insights, review, submit
+from practices.views import browse, curate, downloads, follow, insights, review, submit, uploads
 from practices.views import search as search_views
 
 app_name = "practices"
@@ -36,9 +36,15 @@ urlpatterns = [
     path("review/<slug:slug>/frameworks/", review.review_frameworks, name="review_frameworks"),
     path("review/<slug:slug>/frameworks/link/", review.review_link, name="review_link"),
     path("search/", search_views.search, name="search"),
+    path("search/download.<str:file_format>", downloads.search_download, name="search_download"),
+    path("case-studies/download.<str:file_format>", downloads.case_study_list_download, name="case_study_download"),
+    path("curate/import/", uploads.upload_start, name="curate_import"),
+    path("curate/import/confirm/", uploads.upload_confirm, name="curate_import_confirm"),
     # Discovery and curation
     path("insights/", insights.insights, name="insights"),
     path("insights/data.csv", insights.insights_csv, name="insights_csv"),
+    path("feeds/case-studies/", feeds.LatestCaseStudiesFeed(), name="feed_case_studies"),
+    path("feeds/councils/<slug:slug>/", feeds.CouncilFeed(), name="feed_council"),
     path("feeds/silos/<slug:slug>/", feeds.SiloFeed(), name="feed_silo"),
     path("feeds/tags/<slug:slug>/", feeds.TagFeed(), name="feed_tag"),
     path("feeds/frameworks/<slug:slug>/", feeds.FrameworkFeed(), name="feed_framework"),
