@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 WITH_DB := PY=$(PY) scripts/with-db.sh
 
-.PHONY: run test setup lint check pytest bench browser clean db-stop
+.PHONY: run test setup lint check pytest bench browser clean db-stop fuzz
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: setup
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
 	  || echo "wrk unavailable: throughput figures will be skipped"; }
 	PORTAL_TESTING=1 $(WITH_DB) $(PY) bench/run.py
+
+## Property-based tests at full size: schemathesis sends >= 500 generated requests to each API endpoint.
+fuzz: setup
+	PORTAL_TESTING=1 API_FUZZ_EXAMPLES=$${API_FUZZ_EXAMPLES:-500} $(WITH_DB) $(PY) -m pytest -m api_fuzz -q
 
 db-stop:
 	-$(PY) -m portal.devdb stop
