@@ -84,7 +84,8 @@ class Framework(models.Model):
     generalised_from = models.ForeignKey(
         "CaseStudy", on_delete=models.SET_NULL, null=True, blank=True, related_name="generalised_into"
     )
-    licence = models.CharField(max_length=200, blank=True, help_text=LICENCE_HELP)
+    # The database default lets bulk loaders (COPY) leave it out.
+    licence = models.CharField(max_length=200, blank=True, default="", db_default="", help_text=LICENCE_HELP)
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -155,7 +156,8 @@ class CaseStudy(models.Model):
     contact_name = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
     hosts_visits = models.BooleanField(default=False, help_text="The council welcomes visits from other councils")
-    licence = models.CharField(max_length=200, blank=True, help_text=LICENCE_HELP)
+    # The database default lets bulk loaders (COPY) leave it out.
+    licence = models.CharField(max_length=200, blank=True, default="", db_default="", help_text=LICENCE_HELP)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     review_by = models.DateField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
