@@ -29,6 +29,7 @@ from councils.models import GSS_PATTERN, Council, ServiceSilo
 from practices.models import DEFAULT_LICENCE, Adoption, CaseStudy, CitizenGroup, Framework, FrameworkLink
 from practices.services.discovery_stats import discovery_stats_refresh
 from practices.services.search_index import search_index_update
+from practices.services.tags import tag_slug_available
 
 SECTIONS = ("councils", "silos", "citizen_groups", "frameworks", "case_studies", "adoptions")
 # Keys a file may carry beside the sections: what it is, its licence and where it came from.
@@ -705,7 +706,6 @@ class _Importer:
 
     def _create_case_studies(self) -> None:
         from django.db import IntegrityError
-        from django.utils.text import slugify
         from simple_history.models import HistoricalRecords
         from taggit.models import Tag, TaggedItem
 
@@ -758,12 +758,7 @@ class _Importer:
             if name in known_lower:  # the same tag with other capitals
                 tags_by_name[name] = Tag.objects.get(name__iexact=name)
                 continue
-            slug = slugify(name) or "tag"
-            base, n = slug, 1
-            while Tag.objects.filter(slug=slug).exists():
-                n += 1
-                slug = f"{base}-{n}"
-            tags_by_name[name] = Tag.objects.create(name=name, slug=slug)
+            tags_by_name[name] = Tag.objects.create(name=name, slug=tag_slug_available(name))
         content_type = ContentType.objects.get_for_model(CaseStudy)
         TaggedItem.objects.bulk_create(
             [
