@@ -31,6 +31,7 @@ def page_types() -> dict[str, str]:
         "silo": silo.get_absolute_url(),
         "tag": f"/tags/{tag.slug}/",
         "accessibility statement": "/accessibility/",
+        "API reference": "/api/v1/docs/",
         "not found": "/case-studies/no-such-case-study/",
     }
 
