@@ -9,7 +9,8 @@ council's unpublished case studies.
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.urls import Resolver404, resolve
 from taggit.models import Tag, TaggedItem
 
@@ -159,16 +160,23 @@ def citizen_groups_all() -> QuerySet[CitizenGroup]:
 
 
 def tags_in_use() -> QuerySet[Tag]:
-    """Tags on at least one published case study or framework."""
-    case_study_ct = ContentType.objects.get_for_model(CaseStudy)
-    framework_ct = ContentType.objects.get_for_model(Framework)
-    published_cs = CaseStudy.objects.filter(status=PUBLISHED).values("pk")
-    published_fw = Framework.objects.filter(status=Framework.Status.PUBLISHED).values("pk")
-    used = TaggedItem.objects.filter(tag=OuterRef("pk")).filter(
-        Q(content_type=case_study_ct, object_id__in=published_cs)
-        | Q(content_type=framework_ct, object_id__in=published_fw)
+    """Tags on at least one published case study or framework.
+
+    Written as a join per tag (found at the first published item, through the
+    tag_id index) rather than "object_id IN (every published id)", which at
+    100,000 case studies reads them all for each page.
+    """
+    case_study_ct = ContentType.objects.get_for_model(CaseStudy).pk
+    framework_ct = ContentType.objects.get_for_model(Framework).pk
+    used = RawSQL(
+        "EXISTS (SELECT 1 FROM taggit_taggeditem ti JOIN practices_casestudy cs ON cs.id = ti.object_id"
+        " WHERE ti.tag_id = taggit_tag.id AND ti.content_type_id = %s AND cs.status = 'published')"
+        " OR EXISTS (SELECT 1 FROM taggit_taggeditem ti JOIN practices_framework f ON f.id = ti.object_id"
+        " WHERE ti.tag_id = taggit_tag.id AND ti.content_type_id = %s AND f.status = 'published')",
+        [case_study_ct, framework_ct],
+        output_field=BooleanField(),
     )
-    return Tag.objects.filter(Exists(used)).order_by("name", "pk")
+    return Tag.objects.filter(used).order_by("name", "pk")
 
 
 def search_case_study_slugs(request: SearchRequest, *, limit: int = SEARCH_EXPORT_LIMIT) -> list[str]:
