@@ -710,12 +710,17 @@ class _Importer:
         from taggit.models import Tag, TaggedItem
 
         pending, self._pending = self._pending, []
+        # With problems found already nothing will be kept, so the rows are only
+        # written to ask the database's rules, and rolled back batch by batch.
+        check_only = bool(self.errors)
         saved = []
         for start in range(0, len(pending), 1000):
             batch = pending[start : start + 1000]
             try:
                 with transaction.atomic():
                     CaseStudy.objects.bulk_create([item[2] for item in batch])
+                    if check_only:
+                        transaction.set_rollback(True)
             except IntegrityError:
                 # Some row breaks a rule the database holds: find which, one by one.
                 for row, where, obj, *_ in batch:
@@ -724,7 +729,7 @@ class _Importer:
                         self._error(where, f"record: {problem}")
                 continue
             saved.extend(batch)
-        if not saved:
+        if not saved or check_only:
             return
         objs = [item[2] for item in saved]
         history = CaseStudy.history.bulk_history_create(
