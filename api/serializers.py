@@ -61,10 +61,10 @@ class CaseStudySerializer(serializers.Serializer):
     url = serializers.SerializerMethodField()
     api_url = serializers.SerializerMethodField()
     lead_council = CouncilRefSerializer(allow_null=True)
-    partner_councils = CouncilRefSerializer(many=True)
+    partner_councils = CouncilRefSerializer(many=True, source="partner_council_list")
     partner_agencies = serializers.CharField()
     primary_silo = SiloRefSerializer()
-    other_silos = SiloRefSerializer(many=True)
+    other_silos = SiloRefSerializer(many=True, source="other_silo_list")
     summary = serializers.CharField()
     problem = serializers.CharField()
     approach = serializers.CharField()
@@ -78,7 +78,7 @@ class CaseStudySerializer(serializers.Serializer):
     things_to_avoid = serializers.ListField(child=serializers.CharField())
     hosts_visits = serializers.BooleanField()
     tags = serializers.SerializerMethodField()
-    frameworks = ImplementationOfSerializer(many=True, source="framework_links")
+    frameworks = ImplementationOfSerializer(many=True, source="published_framework_links")
     published_at = serializers.DateTimeField(allow_null=True)
     updated_at = serializers.DateTimeField()
     review_by = serializers.DateField(allow_null=True)
@@ -93,10 +93,10 @@ class CaseStudySerializer(serializers.Serializer):
         return absolute(reverse("api:case-study-detail", kwargs={"slug": obj.slug}))
 
     def get_citizen_groups(self, obj) -> list[str]:
-        return sorted(group.slug for group in obj.citizen_groups.all())
+        return [group.slug for group in obj.citizen_group_list]
 
     def get_tags(self, obj) -> list[str]:
-        return sorted(tag.name for tag in obj.tags.all())
+        return sorted(tag.name for tag in obj.tag_list)
 
     @extend_schema_field(LicenceSerializer)
     def get_licence(self, obj):

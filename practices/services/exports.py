@@ -79,28 +79,28 @@ def _slugs(objects: Iterable) -> list[str]:
 
 
 def case_study_record(case_study: CaseStudy) -> dict[str, Any]:
-    """One case study as the import format has it (its relations prefetched by open_data.case_studies_with_details)."""
+    """One case study as the import format has it (its relations as open_data.case_studies_with_details lists them)."""
     return {
         "title": case_study.title,
         "slug": case_study.slug,
         "lead_council": case_study.lead_council.slug if case_study.lead_council else None,
-        "partner_councils": _slugs(case_study.partner_councils.all()),
+        "partner_councils": _slugs(case_study.partner_council_list),
         "partner_agencies": case_study.partner_agencies,
         "primary_silo": case_study.primary_silo.slug,
-        "other_silos": _slugs(case_study.other_silos.all()),
+        "other_silos": _slugs(case_study.other_silo_list),
         "summary": case_study.summary,
         "problem": case_study.problem,
         "approach": case_study.approach,
         "outcomes": case_study.outcomes,
         "cost_band": case_study.cost_band,
         "funding_source": case_study.funding_source,
-        "citizen_groups": _slugs(case_study.citizen_groups.all()),
+        "citizen_groups": _slugs(case_study.citizen_group_list),
         "start_year": case_study.start_year,
         "end_year": case_study.end_year,
         "lessons": list(case_study.lessons),
         "things_to_avoid": list(case_study.things_to_avoid),
         "hosts_visits": case_study.hosts_visits,
-        "tags": sorted(tag.name for tag in case_study.tags.all()),
+        "tags": sorted(tag.name for tag in case_study.tag_list),
         "status": case_study.status,
         "published_at": _date(case_study.published_at),
         "review_by": _date(case_study.review_by),
@@ -111,7 +111,7 @@ def case_study_record(case_study: CaseStudy) -> dict[str, Any]:
                 "citizen_group": link.citizen_group.slug if link.citizen_group else None,
                 "effort": link.effort,
             }
-            for link in case_study.framework_links.all()
+            for link in case_study.published_framework_links
         ],
         "licence": case_study.licence or DEFAULT_LICENCE,
     }
