@@ -48,19 +48,20 @@ def _token_client(user) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
 
+# (list, items in the fixture, queries per page: the page, then one per relation it shows)
 LISTS = [
-    ("/api/v1/case-studies/", 6),
-    ("/api/v1/frameworks/", 1),
-    ("/api/v1/councils/", 2),
-    ("/api/v1/silos/", 1),
-    ("/api/v1/tags/", 2),
-    ("/api/v1/adoptions/", 2),
+    ("/api/v1/case-studies/", 6, 6),
+    ("/api/v1/frameworks/", 1, 3),
+    ("/api/v1/councils/", 2, 1),
+    ("/api/v1/silos/", 1, 1),
+    ("/api/v1/tags/", 2, 1),
+    ("/api/v1/adoptions/", 2, 1),
 ]
 
 
-@pytest.mark.parametrize("url,count", LISTS)
+@pytest.mark.parametrize("url,count,queries", LISTS)
 def test_lists_show_published_items_in_a_fixed_number_of_queries(
-    client, content, url, count, django_assert_max_num_queries
+    client, content, url, count, queries, django_assert_num_queries
 ):
     response = client.get(url)
     assert response.status_code == 200
@@ -71,7 +72,7 @@ def test_lists_show_published_items_in_a_fixed_number_of_queries(
         cs.tags.add(f"tag {n}")
         FrameworkLinkFactory(case_study=cs, framework=content["framework"])
         AdoptionFactory(case_study=cs, silo=cs.primary_silo)
-    with django_assert_max_num_queries(7):
+    with django_assert_num_queries(queries):
         response = client.get(url)
     assert response.status_code == 200 and response.json()["results"]
 
