@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from councils.disposable_domains import is_disposable_domain
-from councils.selectors import user_is_curator
 from councils.services import council_for_email, email_domain, member_join_council
+from portal.access import curator_needs_two_factor
 
 DISPOSABLE_MESSAGE = (
     "Enter your work email address at your council. Addresses from disposable email services cannot be used."
@@ -28,17 +27,6 @@ def validate_council_email(email: str) -> None:
         raise ValidationError(DISPOSABLE_MESSAGE, code="disposable_email")
     if council_for_email(email) is None:
         raise ValidationError(UNKNOWN_DOMAIN_MESSAGE.format(domain=domain), code="unknown_council_domain")
-
-
-def user_has_two_factor(user) -> bool:
-    if not user.is_authenticated:
-        return False
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-
-
-def curator_needs_two_factor(user) -> bool:
-    """Curators can publish anything for any council, so their account must have a second factor first."""
-    return user_is_curator(user) and not user_has_two_factor(user)
 
 
 class CouncilAccountAdapter(DefaultAccountAdapter):

@@ -28,7 +28,7 @@ SITE_NAME = "Council Practice Exchange"
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.apps.PortalAdminConfig",  # the admin, behind the portal sign-in and 2FA (portal/access.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
