@@ -146,3 +146,10 @@ def tags_published() -> QuerySet[Tag]:
         object_id__in=Framework.objects.filter(status=Framework.Status.PUBLISHED).values("pk"),
     )
     return Tag.objects.filter(Q(Exists(on_case_study)) | Q(Exists(on_framework)))
+
+
+def tag_slugs_published(slugs: list[str]) -> set[str]:
+    """Those of the slugs whose tags published work carries (one query, none when there is nothing to check)."""
+    if not slugs:
+        return set()
+    return set(tags_published().filter(slug__in=slugs).values_list("slug", flat=True))
