@@ -10,6 +10,7 @@ from django.urls import reverse
 from councils.disposable_domains import is_disposable_domain
 from councils.services import council_for_email, email_domain, member_join_council
 from portal.access import curator_needs_two_factor
+from portal.client_address import client_ip
 
 DISPOSABLE_MESSAGE = (
     "Enter your work email address at your council. Addresses from disposable email services cannot be used."
@@ -41,6 +42,10 @@ class CouncilAccountAdapter(DefaultAccountAdapter):
         if curator_needs_two_factor(request.user):
             return reverse("mfa_activate_totp")
         return super().get_login_redirect_url(request)
+
+    def get_client_ip(self, request) -> str:
+        # Rate limits count per client, not per proxy (portal/client_address.py).
+        return client_ip(request)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         context.setdefault("site_name", settings.SITE_NAME)

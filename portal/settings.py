@@ -97,13 +97,29 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
-        if env("REDIS_URL", default="")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+# Two caches. "default" holds what every app server must agree on: rate-limit
+# counts (allauth's sign-in, sign-up and reset limits) and anything else shared.
+# It is Redis when REDIS_URL is set, otherwise a table in PostgreSQL: never one
+# process's memory, where two workers would double every limit and a restart
+# would clear it. "pages" holds visitors' whole-page copies: a stale copy is
+# harmless for VISITOR_CACHE_SECONDS, so without Redis each process keeps its
+# own in memory, which answers without a database round trip.
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "page",
+        },
+    }
+else:
+    CACHES = {
+        # The table is made by portal's migrations (portal/migrations/0001_initial.py).
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portal_cache"},
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
 
 # Seconds a browse page is cached for visitors who are not signed in (0 turns it off).
 VISITOR_CACHE_SECONDS = env.int("VISITOR_CACHE_SECONDS", default=60)
@@ -185,6 +201,21 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG or TESTING else "https"
 # Two-factor authentication: an authenticator app (TOTP) with recovery codes.
 # Optional for members and officers; curators must turn it on (councils/adapters.py).
+# Limits, counted in the shared "default" cache per client address (TRUSTED_PROXY_COUNT)
+# and per account or target email, so a flood from one address, or against unknown
+# accounts, neither gets far nor locks anyone else out.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    # Failed sign-ins: per address, and separately per account (the key is the email typed).
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "5/m/ip,30/h/ip",
+    # Sign-ups naming one address (portal-wide, councils/forms.py): confirmation or "already exists" emails.
+    "signup_email": "3/h/key",
+    "reset_password": "5/m/ip,20/h/ip,3/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 MFA_FORMS = {

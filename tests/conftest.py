@@ -55,11 +55,19 @@ def curator_without_2fa(other_council):
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    """Each test starts without cached pages from the one before."""
-    from django.core.cache import cache
+def empty_cache(request):
+    """Each test starts without cached pages or rate-limit counts from the one before.
 
-    cache.clear()
+    Rate-limit counts live in the shared cache, a database table in tests: a test
+    in a transaction loses them with its rollback; tests that commit (browser
+    tests, live servers) clear the table first.
+    """
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        request.getfixturevalue("transactional_db")
+        caches["default"].clear()
 
 
 @pytest.fixture
