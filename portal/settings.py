@@ -105,18 +105,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # harmless for VISITOR_CACHE_SECONDS, so without Redis each process keeps its
 # own in memory, which answers without a database round trip.
 REDIS_URL = env("REDIS_URL", default="")
+# Several portals (staging and production, say) can share one Redis database with different prefixes.
+CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="portal")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        },
         "pages": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "page",
+            "KEY_PREFIX": f"{CACHE_KEY_PREFIX}-page",
         },
     }
 else:
     CACHES = {
-        # The table is made by portal's migrations (portal/migrations/0001_initial.py).
+        # The table is made by portal's migrations (portal/migrations/0001_audit_log_and_cache_table.py).
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portal_cache"},
         "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }
