@@ -34,6 +34,8 @@ def _two_factor_on(sender, request, user, authenticator, **kwargs):
 
 @receiver(authenticator_removed, dispatch_uid="audit_two_factor_off")
 def _two_factor_off(sender, request, user, authenticator, **kwargs):
+    if authenticator.type == Authenticator.Type.RECOVERY_CODES:
+        return  # removed together with the authenticator app: one entry says it
     audit_record(action=Action.TWO_FACTOR_OFF, actor=user, detail=_kind(authenticator), request=request)
 
 
