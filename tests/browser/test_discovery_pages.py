@@ -57,6 +57,7 @@ def test_curator_pages_and_case_study_panels_have_no_axe_violations(page, contex
         "/curate/tags/",
         f"/curate/tags/{tag.slug}/",
         "/curate/freshness/",
+        "/curate/audit/",
         "/follows/",
     ]:
         response = page.goto(url)
