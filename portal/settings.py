@@ -123,7 +123,12 @@ if REDIS_URL:
 else:
     CACHES = {
         # The table is made by portal's migrations (portal/migrations/0001_audit_log_and_cache_table.py).
-        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portal_cache"},
+        # Room for a flood's worth of counters: when full, Django culls entries, and with them counts.
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+            "OPTIONS": {"MAX_ENTRIES": 200_000},
+        },
         "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }
 
