@@ -1,3 +1,5 @@
+from functools import wraps
+
 from django.urls import path, re_path
 from django.views.decorators.http import conditional_page
 from drf_spectacular.views import SpectacularAPIView
@@ -16,14 +18,25 @@ router.register("silos", views.SiloViewSet, basename="silo")
 router.register("tags", views.TagViewSet, basename="tag")
 router.register("adoptions", views.AdoptionViewSet, basename="adoption")
 
-# ETag from the body, Last-Modified from the items: a client asking again gets 304 when nothing changed.
+
+def _open(view):
+    """ETag from the body and Last-Modified from the items, so a client asking again gets 304 when nothing
+    changed; and readable by other sites' pages (the site-wide Cross-Origin-Resource-Policy is same-origin)."""
+    cached = conditional_page(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = cached(request, *args, **kwargs)
+        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        return response
+
+    return wrapper
+
+
 urlpatterns = [
-    path("", conditional_page(views.api_root), name="root"),
-    path("search/", conditional_page(views.SearchView.as_view()), name="search"),
+    path("", _open(views.api_root), name="root"),
+    path("search/", _open(views.SearchView.as_view()), name="search"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", web_views.api_docs, name="docs"),
-    *[
-        re_path(pattern.pattern.regex.pattern, conditional_page(pattern.callback), name=pattern.name)
-        for pattern in router.urls
-    ],
+    *[re_path(pattern.pattern.regex.pattern, _open(pattern.callback), name=pattern.name) for pattern in router.urls],
 ]

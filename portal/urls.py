@@ -1,4 +1,3 @@
-from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -10,9 +9,7 @@ from practices.sitemaps import SITEMAPS, sitemap_index
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"
 
-# The admin signs in through the portal's own sign-in, so two-factor authentication applies there too.
-admin.site.login = secure_admin_login(admin.site.login)
-
+# admin.site is portal.access.TwoFactorAdminSite: the portal's own sign-in, then a second factor.
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

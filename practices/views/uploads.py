@@ -9,11 +9,10 @@ from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+# The curator check every /curate/ page uses (signed in, a curator, two-factor), named in this one place.
+from portal.access import curator_required
 from practices.forms.uploads import ImportUploadForm
 from practices.services.imports import ImportRejected, import_file_read, practices_import, practices_import_preview
-
-# The curator check: the one the other /curate/ pages use, named in this one place.
-from practices.views.curate import curator_required
 
 # A checked file waits this long (in the shared cache) for the curator to confirm it.
 PENDING_SECONDS = 60 * 60

@@ -1,6 +1,7 @@
 """The open data pages people use, in a real browser: API tokens and the curators' upload, accessible and working."""
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 
 from councils.factories import MemberProfileFactory
@@ -13,6 +14,8 @@ pytestmark = pytest.mark.browser
 
 def _sign_in(context, live_server, role):
     user = MemberProfileFactory(council=Council.objects.order_by("slug").first(), role=role).user
+    if role == MemberProfile.Role.CURATOR:
+        TOTP.activate(user, generate_totp_secret())  # curator pages demand a second factor
     client = Client()
     client.force_login(user)
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
