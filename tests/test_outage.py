@@ -108,3 +108,43 @@ def test_the_portal_answers_normally_once_the_database_is_back(officer, monkeypa
         patch.setattr(BaseDatabaseWrapper, "cursor", lambda self, *a, **k: (_ for _ in ()).throw(OperationalError()))
         assert client.get("/case-studies/").status_code == 503
     assert client.get("/case-studies/").status_code == 200
+
+
+class TestFormsKeepWhatWasTyped:
+    """The server's half of static/form-drafts.js: forms name their kept copy; a save confirms it."""
+
+    def test_the_new_form_names_its_kept_copy(self, client, officer, silo):
+        client.force_login(officer)
+        html = client.get(reverse("practices:submit_new")).content.decode()
+        assert 'data-keep-draft="case-study-new"' in html
+        assert "form-drafts.js" in html
+
+    def test_a_saved_new_case_study_confirms_the_kept_copy(self, client, officer, silo):
+        client.force_login(officer)
+        response = client.post(
+            reverse("practices:submit_new"), {"title": "Bin lorry tracking", "primary_silo": silo.pk, "action": "save"}
+        )
+        assert response.status_code == 302
+        cookie = response.cookies["draft_saved"]
+        assert cookie.value == "case-study-new"
+        assert not cookie["httponly"], "the browser's script must be able to read it"
+
+    def test_a_refused_form_confirms_nothing(self, client, officer, silo):
+        client.force_login(officer)
+        response = client.post(reverse("practices:submit_new"), {"title": "", "action": "save"})
+        assert response.status_code == 400
+        assert "draft_saved" not in response.cookies
+
+    def test_an_edit_confirms_its_own_copy_but_a_stale_one_does_not(self, client, officer, council, silo):
+        from practices.factories import CaseStudyFactory
+        from tests.test_editing import edit_url, form_data
+
+        case_study = CaseStudyFactory(lead_council=council, primary_silo=silo)
+        client.force_login(officer)
+        assert f'data-keep-draft="case-study-{case_study.pk}"' in client.get(edit_url(case_study)).content.decode()
+        stale = form_data(case_study, summary="Typed while someone else saved.")
+        saved = client.post(edit_url(case_study), form_data(case_study, summary="Saved first."))
+        assert saved.cookies["draft_saved"].value == f"case-study-{case_study.pk}"
+        refused = client.post(edit_url(case_study), stale)
+        assert refused.status_code == 409
+        assert "draft_saved" not in refused.cookies
