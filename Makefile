@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 WITH_DB := PY=$(PY) scripts/with-db.sh
 
-.PHONY: run test setup lint check pytest bench browser clean db-stop
+.PHONY: run test setup lint check pytest bench browser clean db-stop fuzz
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: setup browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	PORTAL_TESTING=1 $(WITH_DB) sh -c '$(PY) manage.py check && $(PY) manage.py makemigrations --check --dry-run && $(PY) -m pytest'
+
+## Property-based tests at full size: at least 1,000 generated inputs per page and form, with a count per target.
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz PORTAL_TESTING=1 $(WITH_DB) $(PY) -m pytest tests/test_fuzz.py -q
 
 ## Debian's Chromium for the browser tests (Playwright cannot download its own here).
 browser:
