@@ -21,6 +21,7 @@ using gunicorn.conf.py. Figures go to stdout and bench/results/outage_drill.json
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -76,10 +77,8 @@ class Relay:
     def cut(self):
         with self.lock:
             for sock in [self.listener, *self.pairs]:
-                try:
+                with contextlib.suppress(KeyError, ValueError):
                     self.sel.unregister(sock)
-                except (KeyError, ValueError):
-                    pass
                 sock.close()
             self.pairs.clear()
             self.listener = None
@@ -116,10 +115,8 @@ class Relay:
                             pass
                     for s in (sock, other):
                         self.pairs.pop(s, None)
-                        try:
+                        with contextlib.suppress(KeyError, ValueError):
                             self.sel.unregister(s)
-                        except (KeyError, ValueError):
-                            pass
                         s.close()
             if not events:
                 time.sleep(0.005)
