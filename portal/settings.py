@@ -25,7 +25,8 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 SITE_NAME = "Council Practice Exchange"
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The public address, for canonical links, feeds and emails: production must say what it is.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000") if DEBUG or TESTING else env("SITE_URL")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so it times and logs the answer actually sent, error pages included.
+    "portal.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -209,8 +212,20 @@ if not (DEBUG or TESTING):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"bare": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # The request log is already one JSON object per line; nothing is added around it.
+        "requests": {"class": "logging.StreamHandler", "formatter": "bare"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "portal.requests": {
+            "handlers": ["requests"],
+            "level": env("REQUEST_LOG_LEVEL", default="INFO"),
+            "propagate": False,
+        }
+    },
 }
 
 if TESTING:
