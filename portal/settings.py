@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so it times and logs the answer actually sent, error pages included.
     "portal.request_log.RequestLogMiddleware",
+    "portal.db_router.PrimaryPinMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -95,6 +96,19 @@ else:
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# An optional read replica (portal/db_router.py): browse and search read there; writes, and reads
+# for a few seconds after a write, go to the primary. Tests always have the alias, as a mirror of
+# the test database, so the router can be tested anywhere.
+if env("DATABASE_REPLICA_URL", default="") or TESTING:
+    DATABASES["replica"] = {
+        **(env.db_url("DATABASE_REPLICA_URL") if env("DATABASE_REPLICA_URL", default="") else DATABASES["default"]),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["portal.db_router.PrimaryReplicaRouter"] if env("DATABASE_REPLICA_URL", default="") else []
+# How long a browser keeps reading from the primary after it wrote something.
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
