@@ -76,3 +76,24 @@ def test_discarding_the_kept_answers_forgets_them(page, officer_browser):
     page.goto("/submit/new/")
     assert page.locator("[data-kept-draft]").count() == 0
     assert page.get_by_label("Title").input_value() == ""
+
+
+@pytest.mark.browser
+def test_the_outage_page_is_accessible_and_says_what_happened(page, officer_browser, axe, monkeypatch):
+    from django.db import OperationalError
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    def refused(self, *args, **kwargs):
+        raise OperationalError("connection refused")
+
+    page.goto("/submit/new/")
+    page.get_by_label("Title").fill("Gritter routes on the council website")
+    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refused)
+    with page.expect_response("**/submit/new/") as answer:
+        page.get_by_role("button", name="Save as draft").click()
+    assert answer.value.status == 503
+    assert page.locator("h1").inner_text() == "Sorry, the service is unavailable"
+    assert "What you just sent has not been saved." in page.content()
+    assert axe_violations(axe, page) == []
+    monkeypatch.undo()
+    assert "Gritter routes" in kept_copy(page)
