@@ -83,7 +83,11 @@ function offer (form, kept, onChoice) {
   banner.addEventListener('click', (event) => {
     const choice = event.target.dataset && event.target.dataset.draftChoice
     if (!choice) return
-    if (choice === 'restore') putBack(form, kept.fields)
+    if (choice === 'restore') {
+      putBack(form, kept.fields)
+      const version = form.elements.namedItem('version')
+      if (version && kept.version) version.value = kept.version
+    }
     banner.remove()
     onChoice(choice)
     form.querySelector('input:not([type=hidden]), textarea, select')?.focus()
@@ -96,7 +100,10 @@ function keepDrafts (form, store) {
   let paused = false
   const save = () => {
     if (paused) return
-    store.setItem(key, JSON.stringify({ savedAt: Date.now(), fields: keptFields(form) }))
+    // The version the answers were typed against goes with them: restored onto a page someone else has
+    // saved since, they then meet the server's conflict check instead of silently replacing that save.
+    const version = form.elements.namedItem('version')
+    store.setItem(key, JSON.stringify({ savedAt: Date.now(), fields: keptFields(form), version: version ? version.value : null }))
   }
 
   let kept = null

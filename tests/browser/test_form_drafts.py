@@ -97,3 +97,41 @@ def test_the_outage_page_is_accessible_and_says_what_happened(page, officer_brow
     assert axe_violations(axe, page) == []
     monkeypatch.undo()
     assert "Gritter routes" in kept_copy(page)
+
+
+@pytest.mark.browser
+def test_answers_put_back_after_someone_else_saved_meet_the_conflict_check(page, officer_browser):
+    from practices.factories import CaseStudyFactory
+    from practices.services.editing import case_study_update
+    from tests.test_editing import form_data
+
+    case_study = CaseStudyFactory(lead_council=officer_browser.profile.council, status="draft", published_at=None)
+    edit = f"/case-studies/{case_study.slug}/edit/"
+    page.goto(edit)
+    page.get_by_label("Summary").fill("Typed before the outage, never saved.")
+    page.route(
+        f"**{edit}",
+        lambda route: (
+            route.fulfill(status=503, body=OUTAGE_PAGE) if route.request.method == "POST" else route.continue_()
+        ),
+    )
+    page.get_by_role("button", name="Save as draft").click()
+    page.unroute(f"**{edit}")
+
+    # Meanwhile a colleague saves a newer version.
+    from practices.forms.submission import CaseStudyForm
+
+    form = CaseStudyForm(form_data(case_study, outcomes="A colleague's newer figures."), instance=case_study)
+    assert form.is_valid(), form.errors
+    case_study_update(
+        case_study=case_study, by=officer_browser, content=form.content(), expected_version=case_study.version
+    )
+
+    page.goto(edit)
+    page.get_by_role("button", name="Put my answers back").click()
+    with page.expect_response(f"**{edit}") as answer:
+        page.get_by_role("button", name="Save as draft").click()
+    assert answer.value.status == 409, "the kept answers were typed against the older version"
+    assert "Compare the two versions" in page.content()
+    case_study.refresh_from_db()
+    assert case_study.outcomes == "A colleague's newer figures."
