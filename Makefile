@@ -23,6 +23,12 @@ test: setup browser
 	$(VENV)/bin/ruff format --check .
 	PORTAL_TESTING=1 $(WITH_DB) sh -c '$(PY) manage.py check && $(PY) manage.py makemigrations --check --dry-run && $(PY) -m pytest'
 
+## Property-based tests at full size: >= 1,000 generated inputs per page and form (with a count per target),
+## then schemathesis with >= 500 generated requests per API endpoint.
+fuzz: setup
+	PORTAL_TESTING=1 $(WITH_DB) sh -c 'HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py -q && \
+	  API_FUZZ_EXAMPLES=$${API_FUZZ_EXAMPLES:-500} $(PY) -m pytest -m api_fuzz -q'
+
 ## Debian's Chromium for the browser tests (Playwright cannot download its own here).
 browser:
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for browser tests"; \
@@ -36,9 +42,6 @@ bench: setup
 	  || echo "wrk unavailable: throughput figures will be skipped"; }
 	PORTAL_TESTING=1 $(WITH_DB) $(PY) bench/run.py
 
-## Property-based tests at full size: schemathesis sends >= 500 generated requests to each API endpoint.
-fuzz: setup
-	PORTAL_TESTING=1 API_FUZZ_EXAMPLES=$${API_FUZZ_EXAMPLES:-500} $(WITH_DB) $(PY) -m pytest -m api_fuzz -q
 
 db-stop:
 	-$(PY) -m portal.devdb stop

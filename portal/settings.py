@@ -25,7 +25,8 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 SITE_NAME = "Council Practice Exchange"
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The public address, for canonical links, feeds and emails: production must say what it is.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000") if DEBUG or TESTING else env("SITE_URL")
 
 INSTALLED_APPS = [
     "portal.apps.PortalAdminConfig",  # the admin, behind the portal sign-in and 2FA (portal/access.py)
@@ -55,6 +56,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so it times and logs the answer actually sent, error pages included.
+    "portal.request_log.RequestLogMiddleware",
+    "portal.db_router.PrimaryPinMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.security_headers.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -101,6 +105,19 @@ else:
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# An optional read replica (portal/db_router.py): browse and search read there; writes, and reads
+# for a few seconds after a write, go to the primary. Tests always have the alias, as a mirror of
+# the test database, so the router can be tested anywhere.
+if env("DATABASE_REPLICA_URL", default="") or TESTING:
+    DATABASES["replica"] = {
+        **(env.db_url("DATABASE_REPLICA_URL") if env("DATABASE_REPLICA_URL", default="") else DATABASES["default"]),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["portal.db_router.PrimaryReplicaRouter"] if env("DATABASE_REPLICA_URL", default="") else []
+# How long a browser keeps reading from the primary after it wrote something.
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Two caches. "default" holds what every app server must agree on: rate-limit
@@ -345,8 +362,20 @@ CORS_ALLOW_CREDENTIALS = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"bare": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # The request log is already one JSON object per line; nothing is added around it.
+        "requests": {"class": "logging.StreamHandler", "formatter": "bare"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "portal.requests": {
+            "handlers": ["requests"],
+            "level": env("REQUEST_LOG_LEVEL", default="INFO"),
+            "propagate": False,
+        }
+    },
 }
 
 if TESTING:

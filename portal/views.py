@@ -1,5 +1,7 @@
 """Site-wide pages: home, health check, accessibility statement, error pages."""
 
+import sys
+
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -7,6 +9,7 @@ from django.views.decorators.cache import never_cache
 
 from councils.selectors import silos_with_counts
 from portal.caching import cache_for_visitors
+from portal.outage import database_unavailable, outage_response, render_without_database
 from practices.selectors import browse as selectors
 
 
@@ -45,4 +48,8 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
-    return render(request, "500.html", status=500)
+    """500, or an honest 503 when the database is unreachable; drawn without the database either way,
+    since it may be what failed (a signed-in user's session lives there)."""
+    if database_unavailable(sys.exc_info()[1]):
+        return outage_response(request)
+    return render_without_database(request, "500.html", status=500)

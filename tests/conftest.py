@@ -1,11 +1,37 @@
 """Fixtures shared by the tests: the same cast of users everywhere."""
 
+import os
+
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
+from hypothesis import HealthCheck, settings
 
 from councils.factories import CouncilFactory, MemberProfileFactory, ServiceSiloFactory
 from councils.models import MemberProfile
+
+# Property-based tests: a modest, repeatable run in `make test`; `make fuzz` (HYPOTHESIS_PROFILE=fuzz)
+# draws at least 1,000 fresh inputs per target. Requests take what they take: no deadline.
+_HYPOTHESIS = {
+    "deadline": None,
+    "database": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+settings.register_profile("default", max_examples=25, derandomize=True, **_HYPOTHESIS)
+settings.register_profile("fuzz", max_examples=1000, **_HYPOTHESIS)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """After the property-based tests: how many inputs each target answered, and with what."""
+    from tests.fuzzing import TALLY
+
+    if not TALLY:
+        return
+    terminalreporter.section("inputs per target (property-based tests)")
+    for target, counts in sorted(TALLY.items()):
+        statuses = " ".join(f"{code}:{n}" for code, n in sorted(counts.items()) if code != "inputs")
+        terminalreporter.write_line(f"{target:<45} {counts['inputs']:>6} inputs   500s: {counts['500']}   {statuses}")
 
 
 @pytest.fixture

@@ -423,3 +423,44 @@ def test_search_page_finds_merged_items_by_the_surviving_tag(client, duplicate_t
 
     assert "Both tags" in html
     assert "Old tag only" in html
+
+
+# --- Long names in the history (found by tests/test_fuzz.py) -----------------------------------
+
+
+def test_renaming_a_tag_to_a_long_name_is_recorded_not_a_500(client, duplicate_tags):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from councils.factories import MemberProfileFactory
+    from councils.models import MemberProfile
+
+    curator = MemberProfileFactory(role=MemberProfile.Role.CURATOR).user
+    TOTP.activate(curator, generate_totp_secret())
+    client.force_login(curator)
+    long_name = "vehicle tracking for every council fleet " + "x" * 59  # 100 characters, the most a tag holds
+    response = client.post("/curate/tags/gps-tracking/rename/", {"rename-name": long_name})
+    assert response.status_code == 302
+    reason = duplicate_tags["only_old"].history.first().history_change_reason
+    assert reason.startswith("Tag renamed: gps tracking → vehicle tracking")
+    assert len(reason) <= 100 and reason.endswith("…")
+
+
+def test_generalising_a_case_study_with_a_long_title_is_recorded(client, meals, curator):
+    meals.title = "Scheduling meals-on-wheels delivery rounds " + "with live van tracking " * 6
+    meals.save()
+    client.force_login(curator)
+    response = client.post(
+        "/curate/case-studies/meals-rounds/generalise/",
+        {
+            "title": "Planned delivery rounds",
+            "slug": "planned-delivery-rounds",
+            "summary": "Plan rounds.",
+            "status": "draft",
+            "silos": [meals.primary_silo_id],
+        },
+    )
+    assert response.status_code == 302
+    framework = Framework.objects.get(slug="planned-delivery-rounds")
+    reason = framework.history.first().history_change_reason
+    assert reason.startswith("Generalised from the case study “Scheduling meals-on-wheels")
+    assert len(reason) <= 100 and reason.endswith("…")

@@ -13,6 +13,7 @@ from practices.models import CaseStudy, CitizenGroup, Framework, FrameworkLink
 from practices.services.discovery_stats import discovery_stats_refresh
 from practices.services.search_index import search_index_update
 from practices.services.tags import tag_slug_available
+from practices.services.workflow import change_reason
 
 
 class CurationError(Exception):
@@ -54,7 +55,7 @@ def framework_generalise(
         generalised_from=case_study,
     )
     framework._history_user = actor
-    framework._change_reason = f"Generalised from the case study “{case_study.title}”"
+    framework._change_reason = change_reason(f"Generalised from the case study “{case_study.title}”")
     framework.save()
     framework.tags.set(list(tags))
     framework.silos.set(list(silos))
@@ -145,7 +146,10 @@ def _record_tag_change(items: dict[int, set[int]], *, actor, reason: str) -> tup
     for model, ids in ((CaseStudy, case_study_ids), (Framework, framework_ids)):
         if ids:
             model.history.bulk_history_create(
-                model.objects.filter(pk__in=ids), update=True, default_user=actor, default_change_reason=reason
+                model.objects.filter(pk__in=ids),
+                update=True,
+                default_user=actor,
+                default_change_reason=change_reason(reason),
             )
     return len(case_study_ids), len(framework_ids)
 

@@ -6,6 +6,7 @@ what they may see but not do is a 403 page that says why.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -44,6 +45,21 @@ from practices.services.workflow import WorkflowError, case_study_submit
 Status = CaseStudy.Status
 # Statuses an officer can still send for review from.
 SENDABLE = {Status.DRAFT, Status.RETURNED}
+DRAFT_SAVED_COOKIE = "draft_saved"
+
+
+def draft_key(case_study: CaseStudy | None) -> str:
+    """The name static/form-drafts.js keeps this form's answers under in the browser."""
+    return f"case-study-{case_study.pk}" if case_study else "case-study-new"
+
+
+def confirm_draft_saved(response, key: str):
+    """Tell the browser the form named ``key`` is saved, so it can drop its own copy of the answers."""
+    # Read by JavaScript, so not HttpOnly; it holds only the form's name.
+    response.set_cookie(
+        DRAFT_SAVED_COOKIE, key, max_age=300, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE, httponly=False
+    )
+    return response
 
 
 def _form_page(request, form, case_study=None, *, conflict=None, status=200):
@@ -52,6 +68,7 @@ def _form_page(request, form, case_study=None, *, conflict=None, status=200):
         "practices/submit/form.html",
         {
             "form": form,
+            "draft_key": draft_key(case_study),
             "case_study": case_study,
             "conflict": conflict,
             "sendable": case_study is None or case_study.status in SENDABLE,
@@ -61,7 +78,11 @@ def _form_page(request, form, case_study=None, *, conflict=None, status=200):
     )
 
 
-def _after_save(request, case_study: CaseStudy, action: str, *, changed: list[str] | None = None):
+def _after_save(request, case_study: CaseStudy, action: str, *, key: str, changed: list[str] | None = None):
+    return confirm_draft_saved(_next_after_save(request, case_study, action, changed=changed), key)
+
+
+def _next_after_save(request, case_study: CaseStudy, action: str, *, changed: list[str] | None = None):
     if action == "submit" and case_study.status in SENDABLE:
         try:
             case_study_submit(case_study=case_study, by=request.user)
@@ -102,7 +123,7 @@ def case_study_new(request):
         form = CaseStudyForm(request.POST, for_review=action == "submit")
         if form.is_valid():
             case_study = case_study_create(council=profile.council, by=request.user, content=form.content())
-            return _after_save(request, case_study, action)
+            return _after_save(request, case_study, action, key=draft_key(None))
         return _form_page(request, form, status=400)
     return _form_page(request, CaseStudyForm())
 
@@ -183,7 +204,7 @@ def case_study_edit(request, slug):
             conflict={"current": current, "rows": _conflict_rows(form, current)},
             status=409,
         )
-    return _after_save(request, saved.case_study, action, changed=saved.changed)
+    return _after_save(request, saved.case_study, action, key=draft_key(case_study), changed=saved.changed)
 
 
 def _writer_view_of(request, slug) -> CaseStudy:
