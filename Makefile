@@ -13,9 +13,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 setup: $(VENV)/.installed
 
-## Serve the portal with demo data at http://127.0.0.1:8000/ (Ctrl-C stops it and its database).
+## Serve the portal with demo data at http://127.0.0.1:8000/, with the worker beside it
+## (Ctrl-C stops the server, the worker and the database).
 run: setup
-	DEBUG=1 $(WITH_DB) sh -c '$(PY) manage.py migrate --no-input && $(PY) manage.py seed_demo && $(PY) manage.py runserver 127.0.0.1:8000'
+	DEBUG=1 $(WITH_DB) sh -c '$(PY) manage.py migrate --no-input && $(PY) manage.py seed_demo && \
+	  { $(PY) manage.py run_worker & worker=$$!; trap "kill $$worker 2>/dev/null; wait $$worker" EXIT INT TERM; \
+	    $(PY) manage.py runserver 127.0.0.1:8000; }'
 
 ## Lint, Django's checks, migration drift and the whole pytest suite.
 test: setup browser

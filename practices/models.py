@@ -83,6 +83,8 @@ class Framework(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped on every save through the services, as for case studies.
+    version = models.PositiveIntegerField(default=1)
     search_vector = SearchVectorField(null=True, editable=False)
 
     tags = TaggableManager(blank=True)
@@ -110,6 +112,12 @@ class Framework(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("practices:framework_detail", kwargs={"slug": self.slug})
+
+
+# What a curator writes about a framework; status and origin are set by the services.
+FRAMEWORK_CONTENT_FIELDS = ("title", "summary", "reusable_core", "what_varies", "pitfalls", "review_by")
+# Its versioned related sets, each with the name its history rows give the related object.
+FRAMEWORK_CONTENT_M2M = {"silos": "servicesilo"}
 
 
 class CaseStudyStatus(models.TextChoices):
@@ -244,6 +252,7 @@ CASE_STUDY_CONTENT_FIELDS = (
     "contact_email",
     "hosts_visits",
 )
+CASE_STUDY_CONTENT_M2M = {"partner_councils": "council", "other_silos": "servicesilo", "citizen_groups": "citizengroup"}
 
 
 class FrameworkLink(models.Model):
@@ -503,3 +512,16 @@ class RefusedEdit(models.Model):
 
     def __str__(self) -> str:
         return f"Refused edit of {self.case_study} by {self.author}"
+
+
+class SummaryStaleMark(models.Model):
+    """A write changed what the discovery summaries count; the worker refreshes them after commit.
+
+    Writers only insert (never update a shared row), so concurrent writes do not
+    queue on each other; the worker deletes the marks it has covered.
+    """
+
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Summaries stale since {self.marked_at:%Y-%m-%d %H:%M:%S}"

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from practices import feeds
-from practices.views import browse, curate, follow, insights, review, submit
+from practices.views import browse, curate, curate_frameworks, follow, insights, review, submit
 from practices.views import search as search_views
 
 app_name = "practices"
@@ -55,6 +55,28 @@ urlpatterns = [
         name="curate_unlink",
     ),
     path("curate/case-studies/<slug:slug>/generalise/", curate.case_study_generalise, name="curate_generalise"),
+    path("curate/frameworks/", curate_frameworks.framework_list, name="curate_frameworks"),
+    path("curate/frameworks/new/", curate_frameworks.framework_new, name="curate_framework_new"),
+    path("curate/frameworks/<slug:slug>/", curate_frameworks.framework_preview, name="curate_framework"),
+    path("curate/frameworks/<slug:slug>/edit/", curate_frameworks.framework_edit, name="curate_framework_edit"),
+    path(
+        "curate/frameworks/<slug:slug>/publish/",
+        curate_frameworks.framework_publish_view,
+        name="curate_framework_publish",
+    ),
+    path(
+        "curate/frameworks/<slug:slug>/archive/",
+        curate_frameworks.framework_archive_view,
+        name="curate_framework_archive",
+    ),
+    path(
+        "curate/frameworks/<slug:slug>/history/", curate_frameworks.framework_history, name="curate_framework_history"
+    ),
+    path(
+        "curate/frameworks/<slug:slug>/history/<int:history_id>/restore/",
+        curate_frameworks.framework_restore_view,
+        name="curate_framework_restore",
+    ),
     path("curate/tags/", curate.tag_list, name="curate_tags"),
     path("curate/tags/<slug:slug>/", curate.tag_curate, name="curate_tag"),
     path("curate/tags/<slug:slug>/rename/", curate.tag_rename_view, name="curate_tag_rename"),

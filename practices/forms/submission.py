@@ -13,8 +13,8 @@ from django import forms
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from councils.forms import GovukFormMixin
 from councils.models import Council, ServiceSilo
+from portal.forms import GovukFormMixin
 from practices.models import (
     CASE_STUDY_CONTENT_FIELDS,
     FIRST_YEAR,
@@ -27,6 +27,7 @@ from practices.models import (
     FundingSource,
 )
 from practices.services.editing import CaseStudyContent
+from practices.services.workflow import REQUIRED_FOR_REVIEW
 
 SUMMARY_MAX = 1000
 BODY_MAX = 10_000
@@ -110,15 +111,8 @@ class PointsField(forms.CharField):
 class CaseStudyForm(GovukFormMixin, forms.ModelForm):
     """Every section of a write-up. ``for_review=True`` also requires what a reviewer needs."""
 
-    # Answers that must be there before curators see it, with the message for each.
-    REQUIRED_FOR_REVIEW = {
-        "summary": "Enter a summary",
-        "problem": "Describe the problem you set out to solve",
-        "approach": "Describe what you did",
-        "outcomes": "Describe the outcomes, with figures if you have them",
-        "start_year": "Enter the year the work started",
-        "contact_email": "Enter an email address other councils can contact",
-    }
+    # What a reviewer needs is the workflow's rule; the form shows it field by field.
+    REQUIRED_FOR_REVIEW = REQUIRED_FOR_REVIEW
 
     title = forms.CharField(
         label="Title",
@@ -443,13 +437,6 @@ class CaseStudyForm(GovukFormMixin, forms.ModelForm):
             },
             tags=data["tags"],
         )
-
-
-def case_study_review_problems(case_study: CaseStudy) -> list[tuple[str, str]]:
-    """(field name, message) for each answer a case study still needs before it can go for review."""
-    return [
-        (name, message) for name, message in CaseStudyForm.REQUIRED_FOR_REVIEW.items() if not getattr(case_study, name)
-    ]
 
 
 def case_study_advice(case_study: CaseStudy) -> list[str]:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -28,7 +27,7 @@ from taggit.models import Tag, TaggedItem
 
 from councils.models import Council, MemberProfile, ServiceSilo
 from councils.selectors import member_profile, user_is_curator
-from practices.models import CASE_STUDY_CONTENT_FIELDS, Adoption, CaseStudy, Framework, FrameworkLink, ReviewNote
+from practices.models import Adoption, CaseStudy, Framework, FrameworkLink, ReviewNote
 
 PUBLISHED = CaseStudy.Status.PUBLISHED
 
@@ -354,88 +353,3 @@ def adoptions_of_council_work(council: Council) -> QuerySet[Adoption]:
         .select_related("council", "silo", "case_study")
         .order_by("-created_at")
     )
-
-
-# Fields shown on the history page, in page order; the rest (dates, version) change on every save.
-HISTORY_FIELDS = ("status", *CASE_STUDY_CONTENT_FIELDS)
-_HISTORY_M2M = {"partner_councils": "council", "other_silos": "servicesilo", "citizen_groups": "citizengroup"}
-
-
-@dataclass
-class HistoryChange:
-    label: str
-    before: str
-    after: str
-
-
-@dataclass
-class HistoryEntry:
-    record: object  # the simple_history record
-    changes: list[HistoryChange]
-    is_current: bool
-
-
-def _history_value(record, name: str) -> str:
-    if name in _HISTORY_M2M:
-        rows = getattr(record, f"historicalcasestudy_{name}_set").all()
-        return ", ".join(sorted(str(getattr(row, _HISTORY_M2M[name])) for row in rows))
-    value = getattr(record, name)
-    if name == "primary_silo":
-        return str(record.primary_silo) if record.primary_silo_id else ""
-    if isinstance(value, list):
-        return "\n".join(value)
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    display = getattr(record, f"get_{name}_display", None)
-    if display and value:
-        return str(display())
-    return "" if value is None else str(value)
-
-
-def _history_label(name: str) -> str:
-    return str(CaseStudy._meta.get_field(name).verbose_name).capitalize()
-
-
-def case_study_history(case_study: CaseStudy, *, page: int = 1, per_page: int = 20):
-    """One page of a case study's history, newest first, each entry with what it changed.
-
-    Returns (entries, paginator page). Each entry is compared with the one
-    before it; the query count is fixed whatever the length of the history.
-    """
-    records = (
-        CaseStudy.history.filter(id=case_study.pk)
-        .select_related("history_user", "primary_silo")
-        .order_by("-history_date", "-history_id")
-    )
-    paginator = Paginator(records.values_list("history_id", flat=True), per_page)
-    page_obj = paginator.get_page(page)
-    ids = list(page_obj.object_list)
-    if not ids:
-        return [], page_obj
-    # One more than the page, so the oldest entry on it can be compared too.
-    older = records.filter(
-        Q(history_date__lt=Subquery(records.filter(history_id=ids[-1]).values("history_date")[:1]))
-    ).values_list("history_id", flat=True)[:1]
-    wanted = ids + list(older)
-    rows = list(
-        records.filter(history_id__in=wanted).prefetch_related(
-            "historicalcasestudy_partner_councils_set__council",
-            "historicalcasestudy_other_silos_set__servicesilo",
-            "historicalcasestudy_citizen_groups_set__citizengroup",
-        )
-    )
-    names = list(HISTORY_FIELDS) + list(_HISTORY_M2M)
-    entries = []
-    latest_id = records.values_list("history_id", flat=True).first() if page_obj.number != 1 else ids[0]
-    for index, record in enumerate(rows[: len(ids)]):
-        previous = rows[index + 1] if index + 1 < len(rows) else None
-        changes = []
-        for name in names:
-            after = _history_value(record, name)
-            before = _history_value(previous, name) if previous else ""
-            if previous is None and not after:
-                continue
-            if before != after:
-                changes.append(HistoryChange(_history_label(name), before, after))
-        entries.append(HistoryEntry(record=record, changes=changes, is_current=record.history_id == latest_id))
-    return entries, page_obj

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from councils.models import Council, ServiceSilo
 from practices.models import Adoption, CaseStudy, CitizenGroup, Framework, FrameworkLink
-from practices.services.discovery_stats import discovery_stats_refresh
+from practices.services.discovery_stats import discovery_stats_mark_stale
 from practices.services.search_index import search_index_update
 
 SECTIONS = ("councils", "silos", "citizen_groups", "frameworks", "case_studies", "adoptions")
@@ -342,5 +342,5 @@ def practices_import(data: dict[str, list[dict]], *, by=None) -> ImportResult:
             framework_ids=sorted(importer.reindex_frameworks),
         )
         if importer.result.created or importer.result.updated:
-            discovery_stats_refresh()
+            discovery_stats_mark_stale()
     return importer.result

@@ -24,6 +24,7 @@ from practices.selectors.discovery import frameworks_suggested_for
 from practices.services.editing import EditConflict, EditError, case_study_restore
 from practices.services.workflow import WorkflowError, case_study_publish, case_study_return
 from practices.views.curate import framework_link_from_form
+from practices.views.curate_frameworks import posted_version
 from practices.views.submit import explained_403, two_factor_first
 
 ONLY_CURATORS = "Only curators can review, publish and restore case studies."
@@ -160,11 +161,9 @@ def review_link(request, case_study):
 @curator_view
 def history_restore(request, case_study, history_id: int):
     try:
-        expected = int(request.POST.get("version", ""))
-    except ValueError:
-        expected = -1
-    try:
-        case_study_restore(case_study=case_study, history_id=history_id, by=request.user, expected_version=expected)
+        case_study_restore(
+            case_study=case_study, history_id=history_id, by=request.user, expected_version=posted_version(request)
+        )
     except EditConflict:
         messages.error(
             request, "The case study changed after you opened its history. Check the latest change, then try again."

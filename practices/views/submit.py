@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from councils.adapters import curator_needs_two_factor
@@ -22,10 +23,10 @@ from practices.forms.submission import (
     CaseStudyForm,
     EnquiryForm,
     case_study_advice,
-    case_study_review_problems,
 )
 from practices.models import Adoption, CaseStudy, Enquiry
 from practices.selectors import browse as selectors
+from practices.selectors.history import item_history
 from practices.services.adoptions import AdoptionError, adoption_council_for, adoption_record
 from practices.services.editing import (
     EditConflict,
@@ -34,7 +35,7 @@ from practices.services.editing import (
     case_study_update,
 )
 from practices.services.enquiries import EnquiryRefused, enquiries_remaining, enquiry_refusal, enquiry_send
-from practices.services.workflow import WorkflowError, case_study_submit
+from practices.services.workflow import WorkflowError, case_study_review_problems, case_study_submit
 
 Status = CaseStudy.Status
 # Statuses an officer can still send for review from.
@@ -281,12 +282,18 @@ def case_study_send_for_review(request, slug):
 @explained_403
 def case_study_history(request, slug):
     case_study = _writer_view_of(request, slug)
-    entries, page = selectors.case_study_history(case_study, page=request.GET.get("page") or 1)
+    entries, page = item_history(case_study, page=request.GET.get("page") or 1)
+    back = (
+        case_study.get_absolute_url() if case_study.is_published else reverse("practices:submit_preview", args=[slug])
+    )
     return render(
         request,
         "practices/history.html",
         {
-            "case_study": case_study,
+            "item": case_study,
+            "back_url": back,
+            "back_label": "Back to the case study",
+            "restore_url": "practices:case_study_restore",
             "entries": entries,
             "page": page,
             "can_restore": user_is_curator(request.user),

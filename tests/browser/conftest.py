@@ -90,8 +90,10 @@ def axe_violations(axe, page) -> list[str]:
 @pytest.fixture
 def demo_content(transactional_db):
     from practices.services.demo import demo_seed
+    from practices.services.discovery_stats import discovery_stats_refresh_if_stale
 
     demo_seed()
+    discovery_stats_refresh_if_stale()
 
 
 class PageWeight:

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from practices.services import ImportRejected, practices_import
+from practices.services.discovery_stats import discovery_stats_refresh_if_stale
 from practices.services.imports import parse_import_file
 
 
@@ -23,4 +24,5 @@ class Command(BaseCommand):
             result = practices_import(parse_import_file(content, filename=file.name))
         except ImportRejected as exc:
             raise CommandError(str(exc)) from exc
+        discovery_stats_refresh_if_stale()
         self.stdout.write(self.style.SUCCESS(f"Imported {file.name}: {result}"))
