@@ -1,7 +1,7 @@
 from django.urls import path
 
 from practices import feeds
-from practices.views import browse, curate, curate_frameworks, follow, insights, review, submit
+from practices.views import browse, curate, curate_frameworks, follow, insights, places, review, submit
 from practices.views import search as search_views
 
 app_name = "practices"
@@ -12,6 +12,10 @@ urlpatterns = [
     path("frameworks/", browse.framework_list, name="framework_list"),
     path("frameworks/<slug:slug>/", browse.framework_detail, name="framework_detail"),
     path("tags/<slug:slug>/", browse.tag_detail, name="tag_detail"),
+    path("councils/", places.council_list, name="council_list"),
+    path("councils/<slug:slug>/", places.council_detail, name="council_detail"),
+    path("silos/", places.silo_list, name="silo_list"),
+    path("silos/<slug:slug>/", places.silo_detail, name="silo_detail"),
     # Submission, editing, history, reuse and enquiries
     path("submit/", submit.submit_home, name="submit_home"),
     path("submit/new/", submit.case_study_new, name="submit_new"),
