@@ -170,12 +170,11 @@ class CaseStudy(models.Model):
     # Bumped on every save through the services; edits carry the number they
     # started from so a stale save can be refused.
     version = models.PositiveIntegerField(default=1)
-    search_vector = SearchVectorField(null=True, editable=False)
 
     frameworks = models.ManyToManyField(Framework, through="FrameworkLink", related_name="case_studies", blank=True)
     tags = TaggableManager(blank=True)
     history = HistoricalRecords(
-        excluded_fields=["search_vector", "reminder_sent_at"],
+        excluded_fields=["reminder_sent_at"],
         m2m_fields=[partner_councils, other_silos, citizen_groups],
     )
 
@@ -183,7 +182,6 @@ class CaseStudy(models.Model):
         ordering = ["-published_at", "title"]
         verbose_name_plural = "case studies"
         indexes = [
-            GinIndex(fields=["search_vector"], name="casestudy_search_gin"),
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="casestudy_title_trgm"),
             models.Index(fields=["status", "-published_at"], name="casestudy_status_published"),
             models.Index(fields=["review_by"], name="casestudy_review_by"),

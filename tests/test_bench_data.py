@@ -4,10 +4,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
+from bench.generator import bench_data_clear, bench_data_generate
 from councils.models import Council
 from practices.models import CaseStudy, Framework, SearchDocument
 from practices.selectors.search import SearchRequest, search
-from practices.services.bench_data import bench_data_clear, bench_data_generate
 from practices.services.demo import demo_seed
 
 pytestmark = pytest.mark.django_db

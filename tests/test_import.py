@@ -94,9 +94,9 @@ def test_json_bundle_creates_everything_linked_and_searchable():
     assert FrameworkLink.objects.get(case_study=case_study).customisation == "Added SMS alerts"
     assert Framework.objects.get(slug="vehicle-tracking").generalised_from == case_study
     assert Adoption.objects.get().silo.slug == "waste"
-    assert CaseStudy.objects.filter(search_vector__isnull=False).count() == 1
-    assert CaseStudy.objects.filter(search_vector="lorries").count() == 0
-    assert CaseStudy.objects.filter(search_vector="buses").count() == 1, "stemmed full text is indexed"
+    assert CaseStudy.objects.filter(search_document__isnull=False).count() == 1
+    assert CaseStudy.objects.filter(search_document__vector="lorries").count() == 0
+    assert CaseStudy.objects.filter(search_document__vector="buses").count() == 1, "stemmed full text is indexed"
 
 
 def test_reimport_changes_nothing():

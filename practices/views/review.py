@@ -20,6 +20,7 @@ from practices.forms.curation import FrameworkLinkForm
 from practices.forms.submission import ReturnForm
 from practices.models import CaseStudy
 from practices.selectors import browse as selectors
+from practices.selectors import review_queue as queue_selectors
 from practices.selectors.discovery import frameworks_suggested_for
 from practices.services.editing import EditConflict, EditError, case_study_restore
 from practices.services.workflow import WorkflowError, case_study_publish, case_study_return
@@ -55,7 +56,9 @@ def curator_view(view):
 @require_GET
 @curator_view
 def review_queue(request):
-    return render(request, "practices/review/queue.html", {"case_studies": selectors.case_studies_awaiting_review()})
+    return render(
+        request, "practices/review/queue.html", {"case_studies": queue_selectors.case_studies_awaiting_review()}
+    )
 
 
 def _review_page(request, case_study: CaseStudy, *, return_form=None, status=200):
@@ -65,7 +68,7 @@ def _review_page(request, case_study: CaseStudy, *, return_form=None, status=200
         {
             "case_study": case_study,
             "return_form": return_form or ReturnForm(),
-            "review_notes": selectors.review_notes_for(case_study),
+            "review_notes": queue_selectors.review_notes_for(case_study),
             "submitted": case_study.status == CaseStudy.Status.SUBMITTED,
         },
         status=status,

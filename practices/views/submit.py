@@ -26,6 +26,7 @@ from practices.forms.submission import (
 )
 from practices.models import Adoption, CaseStudy, Enquiry
 from practices.selectors import browse as selectors
+from practices.selectors import review_queue
 from practices.selectors.history import item_history
 from practices.services.adoptions import AdoptionError, adoption_council_for, adoption_record
 from practices.services.editing import (
@@ -90,7 +91,7 @@ def _form_page(request, form, case_study=None, *, conflict=None, status=200):
             "case_study": case_study,
             "conflict": conflict,
             "sendable": case_study is None or case_study.status in SENDABLE,
-            "review_notes": selectors.review_notes_for(case_study)[:3] if case_study else [],
+            "review_notes": review_queue.review_notes_for(case_study)[:3] if case_study else [],
         },
         status=status,
     )
@@ -126,7 +127,7 @@ def submit_home(request):
     return render(
         request,
         "practices/submit/home.html",
-        {"council": profile.council, "case_studies": selectors.case_studies_for_council_writers(profile.council_id)},
+        {"council": profile.council, "case_studies": review_queue.case_studies_for_council_writers(profile.council_id)},
     )
 
 
@@ -249,7 +250,7 @@ def case_study_preview(request, slug):
             "advice": case_study_advice(case_study) if case_study.status in SENDABLE else [],
             "can_edit": selectors.case_study_editable_by(request.user, case_study),
             "sendable": case_study.status in SENDABLE and selectors.case_study_editable_by(request.user, case_study),
-            "review_notes": selectors.review_notes_for(case_study)[:3],
+            "review_notes": review_queue.review_notes_for(case_study)[:3],
         },
     )
 
