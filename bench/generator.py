@@ -33,7 +33,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from councils.models import Council, ServiceSilo
-from practices.models import CaseStudy, CitizenGroup, Framework, FundingSource
+from practices.models import CASE_STUDY_CONTENT_FIELDS, CaseStudy, CitizenGroup, Framework, FundingSource
 from practices.services.discovery_stats import discovery_stats_refresh
 from practices.services.search_index import search_index_rebuild, search_index_update
 
@@ -102,6 +102,15 @@ def _copy(cursor, table: str, columns: list[str], rows: list[list]) -> None:
         f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
         buffer,
     )
+
+
+def _copy_cell(value):
+    """A Python value as COPY's CSV wants it: arrays in PostgreSQL's literal form, booleans as t/f."""
+    if isinstance(value, list):
+        return _pg_array(value)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return value
 
 
 def _pg_array(items: list[str]) -> str:
@@ -349,52 +358,15 @@ def bench_data_generate(
 
 def _copy_case_studies(cursor, items: list[dict], now: datetime.datetime) -> None:
     review_by = (now + datetime.timedelta(days=365)).date().isoformat()
-    columns = [
-        "title",
-        "slug",
-        "lead_council_id",
-        "partner_agencies",
-        "primary_silo_id",
-        "summary",
-        "problem",
-        "approach",
-        "outcomes",
-        "cost_band",
-        "funding_source",
-        "start_year",
-        "end_year",
-        "lessons",
-        "things_to_avoid",
-        "contact_name",
-        "contact_email",
-        "hosts_visits",
-        "status",
-        "review_by",
-        "published_at",
-        "created_at",
-        "updated_at",
-        "version",
-    ]
+    # The authored fields, in the model's one list, then what the workflow would have set.
+    content = [f"{name}_id" if name == "primary_silo" else name for name in CASE_STUDY_CONTENT_FIELDS]
+    columns = [*content, "slug", "lead_council_id", "status", "review_by", "published_at", "created_at"]
+    columns += ["updated_at", "version"]
     rows = [
-        [
-            item["title"],
+        [_copy_cell(item.get(name, "")) for name in content]
+        + [
             item["slug"],
             item["lead_council_id"],
-            item["partner_agencies"],
-            item["primary_silo_id"],
-            item["summary"],
-            item["problem"],
-            item["approach"],
-            item["outcomes"],
-            item["cost_band"],
-            item["funding_source"],
-            item["start_year"],
-            item["end_year"],
-            _pg_array(item["lessons"]),
-            _pg_array(item["things_to_avoid"]),
-            item["contact_name"],
-            "",
-            "t" if item["hosts_visits"] else "f",
             CaseStudy.Status.PUBLISHED,
             review_by,
             item["published_at"].isoformat(),

@@ -233,26 +233,8 @@ class CaseStudyForm(GovukFormMixin, forms.ModelForm):
 
     class Meta:
         model = CaseStudy
-        fields = [
-            "title",
-            "summary",
-            "primary_silo",
-            "other_silos",
-            "partner_agencies",
-            "problem",
-            "approach",
-            "outcomes",
-            "citizen_groups",
-            "cost_band",
-            "funding_source",
-            "start_year",
-            "end_year",
-            "lessons",
-            "things_to_avoid",
-            "contact_name",
-            "contact_email",
-            "hosts_visits",
-        ]
+        # The authored fields, once (practices.models), plus the related sets the form edits directly.
+        fields = [*CASE_STUDY_CONTENT_FIELDS, "other_silos", "citizen_groups"]
         labels = {"hosts_visits": "We welcome visits from other councils to see this work"}
         help_texts = {"hosts_visits": "Other councils can ask to visit through the portal; you agree dates by email."}
 
@@ -314,31 +296,7 @@ class CaseStudyForm(GovukFormMixin, forms.ModelForm):
             )
             self.fields["tags"].initial = ", ".join(sorted(tag.name for tag in self.instance.tags.all()))
             self.fields["version"].initial = self.instance.version
-        self.order_fields(
-            [
-                "title",
-                "summary",
-                "primary_silo",
-                "other_silos",
-                "partner_council_names",
-                "partner_agencies",
-                "problem",
-                "approach",
-                "outcomes",
-                "citizen_groups",
-                "cost_band",
-                "funding_source",
-                "start_year",
-                "end_year",
-                "lessons",
-                "things_to_avoid",
-                "contact_name",
-                "contact_email",
-                "hosts_visits",
-                "tags",
-                "version",
-            ]
-        )
+        self.order_fields([name for _, names in self.SECTIONS for name in names] + ["version"])
         self._govuk_dress()
 
     # Sections of the page: heading, then the fields under it.

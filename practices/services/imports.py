@@ -20,7 +20,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from councils.models import Council, ServiceSilo
-from practices.models import Adoption, CaseStudy, CitizenGroup, Framework, FrameworkLink
+from practices.models import CASE_STUDY_CONTENT_FIELDS, Adoption, CaseStudy, CitizenGroup, Framework, FrameworkLink
 from practices.services.discovery_stats import discovery_stats_mark_stale
 from practices.services.search_index import search_index_update
 
@@ -66,6 +66,12 @@ def parse_import_file(content: str, *, filename: str) -> dict[str, list[dict]]:
     return data
 
 
+# The authored fields held as plain text (the others are references, years, lists and a flag, each read below).
+_CASE_STUDY_TEXT_FIELDS = tuple(
+    name
+    for name in CASE_STUDY_CONTENT_FIELDS
+    if isinstance(CaseStudy._meta.get_field(name), models.CharField | models.TextField)
+)
 _CSV_LISTS = {"partner_councils", "other_silos", "citizen_groups", "lessons", "things_to_avoid", "tags", "frameworks"}
 
 
@@ -201,18 +207,7 @@ class _Importer:
     def case_studies(self, records):
         councils, silos = self._lookup(Council), self._lookup(ServiceSilo)
         groups, frameworks = self._lookup(CitizenGroup), self._lookup(Framework)
-        text_fields = (
-            "title",
-            "partner_agencies",
-            "summary",
-            "problem",
-            "approach",
-            "outcomes",
-            "cost_band",
-            "funding_source",
-            "contact_name",
-            "contact_email",
-        )
+        text_fields = _CASE_STUDY_TEXT_FIELDS
         for i, r in enumerate(records):
             where = f"case_studies[{i}] {r.get('slug')!r}"
             values: dict[str, Any] = {f: r.get(f) or "" for f in text_fields}
