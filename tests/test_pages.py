@@ -13,6 +13,7 @@ from practices.models import CaseStudy
 from practices.services.discovery_stats import discovery_stats_refresh, discovery_stats_refresh_if_stale
 from practices.services.imports import practices_import
 from practices.services.search_index import search_index_update
+from tests.conftest import case_studies_in_bulk
 
 pytestmark = pytest.mark.django_db
 
@@ -221,46 +222,23 @@ def test_healthz_reports_database(client, db):
 
 
 def bulk_corpus(n, *, silos, councils, framework):
-    """n published case studies inserted in bulk, tagged, linked and reused like build_corpus, newest first.
+    """n published case studies like build_corpus's, older than its, inserted in bulk.
 
-    Row by row through the importer, a thousand take minutes; this inserts the
-    rows in bulk and then runs the same services a bulk loader does: the search
+    Row by row through the importer a thousand take minutes; these go in with
+    bulk inserts and then through the services a bulk loader uses: the search
     index for the new ids, and the summary recount.
     """
-    from django.contrib.contenttypes.models import ContentType
-    from taggit.models import Tag, TaggedItem
-
     from practices.models import Adoption, FrameworkLink
 
-    now = timezone.now()
-    start = CaseStudy.objects.count()
-    created = CaseStudy.objects.bulk_create(
-        [
-            CaseStudy(
-                title=f"Route planning for service vehicles {start + i}",
-                slug=f"route-planning-{start + i}",
-                lead_council=councils[i % len(councils)],
-                primary_silo=silos[i % len(silos)],
-                summary="Crews plan rounds from one shared map.",
-                things_to_avoid=["Planning rounds without the crews"],
-                status=CaseStudy.Status.PUBLISHED,
-                # Older than anything build_corpus makes, one minute apart.
-                published_at=now - timezone.timedelta(days=20_000, minutes=i),
-            )
-            for i in range(n)
-        ],
-        batch_size=500,
-    )
-    content_type = ContentType.objects.get_for_model(CaseStudy)
-    tags = [Tag.objects.get_or_create(name=f"tag {k}", defaults={"slug": f"tag-{k}"})[0] for k in range(7)]
-    tracking = Tag.objects.get_or_create(name="vehicle tracking", defaults={"slug": "vehicle-tracking"})[0]
-    TaggedItem.objects.bulk_create(
-        [
-            TaggedItem(tag=tag, content_type=content_type, object_id=cs.pk)
-            for i, cs in enumerate(created)
-            for tag in (tracking, tags[i % 7])
-        ],
-        batch_size=1000,
+    created = case_studies_in_bulk(
+        n,
+        silos=silos,
+        councils=councils,
+        title="Route planning for service vehicles {i}",
+        summary="Crews plan rounds from one shared map.",
+        tags=["vehicle tracking"],
+        varied_tags=[f"tag {k}" for k in range(7)],
+        days_ago=20_000,
     )
     FrameworkLink.objects.bulk_create([FrameworkLink(case_study=cs, framework=framework) for cs in created])
     Adoption.objects.bulk_create(
@@ -269,6 +247,7 @@ def bulk_corpus(n, *, silos, councils, framework):
             for i, cs in enumerate(created)
         ]
     )
+    # Links feed the framework facet and the summaries: index and recount once they exist.
     search_index_update(case_study_ids=[cs.pk for cs in created])
     discovery_stats_refresh()
     return created
