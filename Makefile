@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 WITH_DB := PY=$(PY) scripts/with-db.sh
 
-.PHONY: run test setup lint check pytest bench browser clean db-stop
+.PHONY: run test setup lint check pytest bench browser screenshots clean db-stop
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ browser:
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for browser tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || { echo "Could not install chromium: run 'sudo apt-get install chromium'"; exit 1; }; }
+
+## Screenshots of the home and a case study page (desktop and mobile) in docs/screenshots/, for review.
+screenshots: setup browser
+	PORTAL_TESTING=1 $(WITH_DB) $(PY) -m pytest scripts/screenshots.py -p tests.browser.conftest -q -s
 
 ## Benchmarks at 100,000 case studies (BENCH_CASE_STUDIES=N to change); figures land in bench/results/.
 bench: setup

@@ -40,8 +40,18 @@ def outsider(other_council):
 
 
 @pytest.fixture
-def curator(other_council):
+def curator_without_two_factor(other_council):
+    """A curator who has not yet set up an authenticator app (the site sends them to do so)."""
     return MemberProfileFactory(council=other_council, role=MemberProfile.Role.CURATOR).user
+
+
+@pytest.fixture
+def curator(curator_without_two_factor):
+    """A curator with the two-factor authentication curators must have."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(curator_without_two_factor, generate_totp_secret())
+    return curator_without_two_factor
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +60,10 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+# The roles every access test asks about, in the order the tables in the tests list them.
+WHO = ["owner", "colleague", "outsider", "curator", "visitor"]
 
 
 @pytest.fixture

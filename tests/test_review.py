@@ -14,16 +14,10 @@ from councils.models import MemberProfile
 from practices.factories import CaseStudyFactory, CitizenGroupFactory, FrameworkFactory
 from practices.models import CaseStudy, FrameworkLink, ReviewNote
 from practices.services.workflow import case_study_submit
+from tests.conftest import WHO
 
 pytestmark = pytest.mark.django_db
 Status = CaseStudy.Status
-WHO = ["owner", "colleague", "outsider", "curator", "visitor"]
-
-
-@pytest.fixture
-def curator(curator):
-    TOTP.activate(curator, generate_totp_secret())
-    return curator
 
 
 def submitted(council, silo, officer, **kwargs):
