@@ -89,7 +89,8 @@ class VersionedContentAdmin(SimpleHistoryAdmin):
         return False  # new ones start on the site, where the workflow begins
 
     def get_fields(self, request, obj=None):
-        return [*super().get_fields(request, obj), "opened_version"]
+        # What the workflow owns, shown but read-only; then the content; then the version the form was opened at.
+        return [*self.readonly_fields, *super().get_fields(request, obj), "opened_version"]
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -146,9 +147,6 @@ class CaseStudyAdmin(VersionedContentAdmin):
     content_fields = CASE_STUDY_CONTENT_FIELDS
     content_m2m = tuple(CASE_STUDY_CONTENT_M2M)
 
-    def get_fields(self, request, obj=None):
-        return [*self.readonly_fields, *super().get_fields(request, obj)]
-
     def update(self, *, obj, by, content, expected_version):
         return case_study_update(case_study=obj, by=by, content=content, expected_version=expected_version)
 
@@ -164,9 +162,6 @@ class FrameworkAdmin(VersionedContentAdmin):
     inlines = [FrameworkLinkInline]
     content_fields = FRAMEWORK_CONTENT_FIELDS
     content_m2m = tuple(FRAMEWORK_CONTENT_M2M)
-
-    def get_fields(self, request, obj=None):
-        return [*self.readonly_fields, *super().get_fields(request, obj)]
 
     def update(self, *, obj, by, content, expected_version):
         return framework_update(framework=obj, by=by, content=content, expected_version=expected_version)

@@ -160,17 +160,15 @@ def framework_history(request, slug):
     )
 
 
-@curator_required
-@require_POST
-def framework_restore_view(request, slug, history_id: int):
-    framework = selectors.framework_for_curation(slug)
+def restore_from_history(request, item, restore, *, history_id: int, back_to: str):
+    """Run a restore service with the version the history page was opened at, say how it went, go back there."""
     try:
-        framework_restore(
-            framework=framework, history_id=history_id, by=request.user, expected_version=posted_version(request)
-        )
+        restore(item, history_id=history_id, expected_version=posted_version(request))
     except EditConflict:
         messages.error(
-            request, "The framework changed after you opened its history. Check the latest change, then try again."
+            request,
+            f"The {item._meta.verbose_name} changed after you opened its history. "
+            "Check the latest change, then try again.",
         )
     except EditError as error:
         messages.error(request, str(error))
@@ -178,4 +176,16 @@ def framework_restore_view(request, slug, history_id: int):
         messages.success(
             request, "The earlier version has been restored. The version it replaced is kept in the history."
         )
-    return redirect("practices:curate_framework_history", slug=framework.slug)
+    return redirect(back_to, slug=item.slug)
+
+
+@curator_required
+@require_POST
+def framework_restore_view(request, slug, history_id: int):
+    return restore_from_history(
+        request,
+        selectors.framework_for_curation(slug),
+        lambda framework, **kw: framework_restore(framework=framework, by=request.user, **kw),
+        history_id=history_id,
+        back_to="practices:curate_framework_history",
+    )

@@ -22,10 +22,10 @@ from practices.models import CaseStudy
 from practices.selectors import browse as selectors
 from practices.selectors import review_queue as queue_selectors
 from practices.selectors.discovery import frameworks_suggested_for
-from practices.services.editing import EditConflict, EditError, case_study_restore
+from practices.services.editing import case_study_restore
 from practices.services.workflow import WorkflowError, case_study_publish, case_study_return
 from practices.views.curate import framework_link_from_form
-from practices.views.curate_frameworks import posted_version
+from practices.views.curate_frameworks import restore_from_history
 from practices.views.submit import explained_403, two_factor_first
 
 ONLY_CURATORS = "Only curators can review, publish and restore case studies."
@@ -163,18 +163,10 @@ def review_link(request, case_study):
 @require_POST
 @curator_view
 def history_restore(request, case_study, history_id: int):
-    try:
-        case_study_restore(
-            case_study=case_study, history_id=history_id, by=request.user, expected_version=posted_version(request)
-        )
-    except EditConflict:
-        messages.error(
-            request, "The case study changed after you opened its history. Check the latest change, then try again."
-        )
-    except EditError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request, "The earlier version has been restored. The version it replaced is kept in the history."
-        )
-    return redirect("practices:case_study_history", slug=case_study.slug)
+    return restore_from_history(
+        request,
+        case_study,
+        lambda item, **kw: case_study_restore(case_study=item, by=request.user, **kw),
+        history_id=history_id,
+        back_to="practices:case_study_history",
+    )
