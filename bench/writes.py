@@ -25,22 +25,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-os.environ.setdefault("PORTAL_TESTING", "1")
-
-import django  # noqa: E402
-
-django.setup()
-
+# Importing bench.discovery sets Django up against the dev database, as every benchmark here does.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 
