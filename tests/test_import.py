@@ -206,3 +206,21 @@ def test_command_reports_problems_without_a_traceback(tmp_path):
         call_command("import_practices", str(path))
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_practices", str(tmp_path / "missing.json"))
+
+
+def test_a_submitted_case_study_must_have_what_a_reviewer_needs(db):
+    """The same rule as the submission form and case_study_submit: the import door agrees with the others."""
+    data = {
+        "silos": [{"slug": "transport", "name": "Transport"}],
+        "case_studies": [
+            {
+                "slug": "half-done",
+                "title": "Half-written bus write-up",
+                "primary_silo": "transport",
+                "status": "submitted",
+            }
+        ],
+    }
+    with pytest.raises(ImportRejected, match="submitted for review but incomplete: enter a summary; describe the"):
+        practices_import(data)
+    assert not CaseStudy.objects.filter(slug="half-done").exists()

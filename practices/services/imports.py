@@ -23,6 +23,7 @@ from councils.models import Council, ServiceSilo
 from practices.models import CASE_STUDY_CONTENT_FIELDS, Adoption, CaseStudy, CitizenGroup, Framework, FrameworkLink
 from practices.services.discovery_stats import discovery_stats_mark_stale
 from practices.services.search_index import search_index_update
+from practices.services.workflow import REQUIRED_FOR_REVIEW
 
 SECTIONS = ("councils", "silos", "citizen_groups", "frameworks", "case_studies", "adoptions")
 CSV_LIST_SEPARATOR = ";"
@@ -232,6 +233,12 @@ class _Importer:
             )
             if values["primary_silo"] is None:
                 continue
+            if values["status"] == CaseStudy.Status.SUBMITTED:
+                # Waiting for review means what a reviewer needs is there, whichever door it came in by.
+                missing = [message for name, message in REQUIRED_FOR_REVIEW.items() if not values.get(name)]
+                if missing:
+                    self.errors.append(f"{where}: submitted for review but incomplete: {'; '.join(missing).lower()}.")
+                    continue
             obj = self._by_slug(CaseStudy, r)
             m2m = {
                 "partner_councils": self._refs(where, councils, r.get("partner_councils"), "partner council"),
