@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.utils.text import slugify
 from taggit.models import Tag
 
 from practices.models import CaseStudy, CitizenGroup, Framework, FrameworkLink
@@ -14,6 +13,7 @@ from practices.services.discovery_stats import discovery_stats_mark_stale
 from practices.services.editing import Content, EditError
 from practices.services.frameworks import framework_create, framework_publish
 from practices.services.search_index import search_index_update
+from practices.services.tags import tag_slug_available
 from practices.services.workflow import change_reason
 
 
@@ -209,17 +209,12 @@ def tag_rename(*, tag: Tag, name: str, actor) -> Tag:
     name = " ".join(name.split())
     if not name:
         raise CurationError("Enter the new name for the tag.")
-    slug = slugify(name)
-    if not slug:
-        raise CurationError("Use letters or numbers in the tag name.")
-    clash = Tag.objects.exclude(pk=tag.pk).filter(name__iexact=name).first() or (
-        Tag.objects.exclude(pk=tag.pk).filter(slug=slug).first()
-    )
+    clash = Tag.objects.exclude(pk=tag.pk).filter(name__iexact=name).first()
     if clash is not None:
         raise CurationError(f"There is already a tag called “{clash.name}”. Merge the two tags instead.")
     tag = Tag.objects.select_for_update().get(pk=tag.pk)
     old_name = tag.name
-    tag.name, tag.slug = name, slug
+    tag.name, tag.slug = name, tag_slug_available(name, exclude_pk=tag.pk)
     tag.save()
     _record_tag_change(_tagged_items([tag.pk]), actor=actor, reason=f"Tag renamed: {old_name} → {name}")
     return tag

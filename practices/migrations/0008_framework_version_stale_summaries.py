@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('practices', '0006_refused_edits'),
+        ('practices', '0007_tag_ascii_slugs'),
     ]
 
     operations = [
