@@ -33,7 +33,6 @@ VERSIONED_FIELDS: dict[type, tuple[str, ...]] = {
     CaseStudy: CASE_STUDY_CONTENT_FIELDS,
     Framework: FRAMEWORK_CONTENT_FIELDS,
 }
-M2M_FIELDS = tuple(VERSIONED_M2M[CaseStudy])
 
 
 class EditConflict(Exception):
@@ -53,10 +52,6 @@ class SavedEdit:
     item: CaseStudy | Framework
     changed: list[str]  # labels of the fields that changed; empty if the edit changed nothing
 
-    @property
-    def case_study(self) -> CaseStudy | Framework:
-        return self.item
-
 
 @dataclass
 class Content:
@@ -67,8 +62,8 @@ class Content:
     tags: list[str] | None = None
 
 
+# The name the submission form and its tests know it by.
 CaseStudyContent = Content
-FrameworkContent = Content
 
 
 def unique_slug(model: type[CaseStudy | Framework], title: str) -> str:

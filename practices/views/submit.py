@@ -225,7 +225,7 @@ def case_study_edit(request, slug):
             conflict={"current": current, "rows": _conflict_rows(form, current)},
             status=409,
         )
-    return _after_save(request, saved.case_study, action, changed=saved.changed)
+    return _after_save(request, saved.item, action, changed=saved.changed)
 
 
 def _writer_view_of(request, slug) -> CaseStudy:
