@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
+from portal.audit import Action, audit_record
 from practices.models import (
     CASE_STUDY_CONTENT_FIELDS,
     CASE_STUDY_CONTENT_M2M,
@@ -26,6 +27,28 @@ from practices.models import (
 from practices.services.discovery_stats import discovery_stats_mark_stale
 from practices.services.editing import Content, EditConflict, case_study_update
 from practices.services.frameworks import framework_update
+
+
+class AuditedDeletionAdmin(SimpleHistoryAdmin):
+    """Deleting through the admin (one item or a selection) leaves an entry in the audit log."""
+
+    def _audit_deleted(self, request, obj) -> None:
+        audit_record(
+            action=Action.DELETED,
+            actor=request.user,
+            target=f"{obj._meta.verbose_name.capitalize()} “{obj}”",
+            detail="Deleted in the admin (kept in its history)",
+            request=request,
+        )
+
+    def delete_model(self, request, obj):
+        self._audit_deleted(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self._audit_deleted(request, obj)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(CitizenGroup)
@@ -74,7 +97,7 @@ class VersionCheckedForm(forms.ModelForm):
         return cleaned
 
 
-class VersionedContentAdmin(SimpleHistoryAdmin):
+class VersionedContentAdmin(AuditedDeletionAdmin):
     """Saves content through the model's update service, checking the version the form was opened at."""
 
     form = VersionCheckedForm
@@ -168,7 +191,7 @@ class FrameworkAdmin(VersionedContentAdmin):
 
 
 @admin.register(FrameworkLink)
-class FrameworkLinkAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class FrameworkLinkAdmin(ReadOnlyAdminMixin, AuditedDeletionAdmin):
     list_display = ["case_study", "framework", "citizen_group", "effort"]
     list_filter = ["effort", "framework"]
     search_fields = ["case_study__title", "framework__title"]
@@ -176,7 +199,7 @@ class FrameworkLinkAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Adoption)
-class AdoptionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class AdoptionAdmin(ReadOnlyAdminMixin, AuditedDeletionAdmin):
     list_display = ["council", "target", "silo", "status"]
     list_filter = ["status", "silo"]
     search_fields = ["council__name", "case_study__title", "framework__title"]

@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
 
 from councils.factories import ServiceSiloFactory
@@ -146,9 +146,15 @@ POST_ONLY = ["/curate/frameworks/{slug}/publish/", "/curate/frameworks/{slug}/ar
 
 
 @pytest.mark.parametrize("url", CURATOR_PAGES)
-@pytest.mark.parametrize("who, status", [("visitor", 302), ("owner", 403), ("colleague", 403), ("curator", 200)])
-def test_only_curators_open_the_framework_pages(client_for, draft, url, who, status):
-    assert client_for(who).get(url.format(slug=draft.slug)).status_code == status
+@pytest.mark.parametrize(
+    "who, status",
+    [("visitor", 302), ("owner", 403), ("colleague", 403), ("curator_without_2fa", 302), ("curator", 200)],
+)
+def test_only_curators_with_two_factor_open_the_framework_pages(client_for, draft, url, who, status):
+    response = client_for(who).get(url.format(slug=draft.slug))
+    assert response.status_code == status
+    if who == "curator_without_2fa":
+        assert response["Location"] == "/accounts/2fa/totp/activate/"
 
 
 @pytest.mark.parametrize("url", POST_ONLY)
@@ -242,7 +248,7 @@ def test_publish_archive_and_publish_again_from_the_preview_page(client_for, dra
     assert client_for("visitor").get(draft.get_absolute_url()).status_code == 200
 
     curator.post(f"/curate/frameworks/{draft.slug}/archive/")
-    cache.clear()  # visitors' pages are cached for a short while by design
+    caches["pages"].clear()  # visitors' pages are cached for a short while by design
     assert client_for("visitor").get(draft.get_absolute_url()).status_code == 404
     assert "Publish again" in curator.get(f"/curate/frameworks/{draft.slug}/").content.decode()
 
@@ -268,3 +274,16 @@ def test_history_lists_changes_and_restores_on_the_site(client_for, draft, curat
     assert "The earlier version has been restored" in response.content.decode()
     draft.refresh_from_db()
     assert draft.what_varies == "- Which community groups get free use"
+
+
+def test_publishing_and_restoring_a_framework_are_in_the_audit_log(draft, curator):
+    from portal.models import AuditEntry
+
+    framework = framework_update(
+        framework=draft, by=curator, content=content(pitfalls="- New"), expected_version=1
+    ).item
+    framework_publish(framework=framework, by=curator)
+    first = draft.history.earliest("history_date")
+    framework_restore(framework=draft, history_id=first.history_id, by=curator, expected_version=3)
+    entries = list(AuditEntry.objects.filter(target=draft.title).order_by("pk").values_list("action", "actor"))
+    assert entries == [(AuditEntry.Action.PUBLISHED, curator.pk), (AuditEntry.Action.RESTORED, curator.pk)]

@@ -1,7 +1,7 @@
 """Every browse page renders, shows what it should, and uses a constant number of queries."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -97,7 +97,7 @@ def pages(corpus, case_study):
 def query_counts(client, urls):
     counts = {}
     for name, url in urls.items():
-        cache.clear()  # count the work of building the page, not of serving it from the visitor cache
+        caches["pages"].clear()  # count the work of building the page, not of serving it from the visitor cache
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(url)
         assert response.status_code == 200, f"{name} returned {response.status_code}"
@@ -113,7 +113,7 @@ def assert_pages_show(client, corpus, items, *, total):
     """Each page shows the corpus (newest first; counts from the summaries), so the query counts are of real pages."""
     newest, oldest = items[0], items[-1]
     council, silo = corpus["councils"][0], corpus["silos"][0]
-    cache.clear()
+    caches["pages"].clear()
     home = client.get("/")
     assert home.context["summary"]["case_study_count"] == total
     assert newest.title in home.content.decode()
@@ -267,7 +267,7 @@ def test_query_counts_hold_with_a_thousand_case_studies(client, corpus):
 
 def test_visitors_get_cached_pages_and_members_fresh_ones(client, corpus, colleague, django_assert_num_queries):
     case_study = build_corpus(1, **corpus)[0]
-    cache.clear()
+    caches["pages"].clear()
     client.get(case_study.get_absolute_url())
     with django_assert_num_queries(0):
         response = client.get(case_study.get_absolute_url())

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from portal.audit import Action, audit_record
 from practices.models import (
     CASE_STUDY_CONTENT_FIELDS,
     CASE_STUDY_CONTENT_M2M,
@@ -228,6 +229,13 @@ def item_restore(*, item: CaseStudy | Framework, history_id: int, by, expected_v
     changed = content_apply(current, content, by=by, reason=f"Restored the version of {when}")
     if not changed:
         raise EditError("That version is the same as the current one: there is nothing to restore.")
+    audit_record(
+        action=Action.RESTORED,
+        actor=by,
+        target=current.title,
+        target_url=current.get_absolute_url(),
+        detail=f"The version of {when}; changed: {', '.join(changed)}",
+    )
     return current
 
 

@@ -12,6 +12,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from portal.audit import Action, audit_record
 from practices.models import CaseStudy, Framework
 from practices.services.discovery_stats import discovery_stats_mark_stale
 from practices.services.editing import (
@@ -96,6 +97,8 @@ def framework_transition(*, framework: Framework, to_status: str, by, reason: st
     current._history_user = by
     current._change_reason = change_reason(reason or f"Status changed to {current.get_status_display().lower()}")
     current.save()
+    if to_status == Status.PUBLISHED:
+        audit_record(action=Action.PUBLISHED, actor=by, target=current.title, target_url=current.get_absolute_url())
     # Publishing adds it to search; archiving takes it out. Its silo counts follow.
     search_index_update_item(current)
     discovery_stats_mark_stale()

@@ -1,4 +1,7 @@
-"""Curator pages for the framework lifecycle: list, create, edit, preview, publish, archive, history and restore."""
+"""Curator pages for the framework lifecycle: list, create, edit, preview, publish, archive, history and restore.
+
+Every view here is @curator_required (portal/access.py): signed in, a curator, with two-factor authentication.
+"""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -6,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from portal.access import curator_required
 from practices.forms.curation import FrameworkForm
 from practices.models import Framework
 from practices.selectors import curation as selectors
@@ -19,7 +23,7 @@ from practices.services.frameworks import (
     framework_update,
 )
 from practices.services.workflow import WorkflowError
-from practices.views.curate import PAGE_SIZE, curator_required
+from practices.views.curate import PAGE_SIZE
 
 Status = Framework.Status
 
