@@ -64,6 +64,9 @@ def test_a_second_worker_skips_while_another_holds_the_lock(linked, curator):
             cursor.execute("SELECT pg_advisory_lock(%s)", [REFRESH_LOCK_KEY])
         assert run_worker_once() == ""
         assert SummaryStaleMark.objects.count() == 1, "the marks wait for the worker holding the lock"
+        with other.cursor() as cursor:
+            # Let go explicitly: a closed connection's lock is freed only once its server process has gone.
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [REFRESH_LOCK_KEY])
     finally:
         other.close()
     assert "refreshed" in run_worker_once()

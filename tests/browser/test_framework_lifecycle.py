@@ -3,12 +3,10 @@
 import re
 
 import pytest
-from django.test import Client
 
-from councils.factories import MemberProfileFactory, ServiceSiloFactory
-from councils.models import MemberProfile
+from councils.factories import ServiceSiloFactory
 from practices.models import Framework
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, sign_in_curator
 
 TITLE = "Key safe register shared with home carers"
 
@@ -17,10 +15,7 @@ TITLE = "Key safe register shared with home carers"
 def curator_page(page, context, live_server, transactional_db):
     ServiceSiloFactory(name="Adult social care", slug="adult-social-care")
     ServiceSiloFactory(name="Housing", slug="housing")
-    user = MemberProfileFactory(role=MemberProfile.Role.CURATOR).user
-    client = Client()
-    client.force_login(user)
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    sign_in_curator(context, live_server)
     return page
 
 
