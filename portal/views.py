@@ -7,10 +7,10 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from councils.selectors import silos_with_counts
 from portal.caching import cache_for_visitors
 from portal.outage import database_unavailable, outage_response, render_without_database
 from practices.selectors import browse as selectors
+from practices.selectors import places
 
 
 @cache_for_visitors
@@ -22,7 +22,7 @@ def home(request):
             "summary": selectors.home_summary(),
             "latest": selectors.case_studies_published()[:6],
             "most_reused": selectors.case_studies_most_reused(),
-            "silos": [silo for silo in silos_with_counts() if silo.published_count],
+            "silos": [silo for silo in places.silos_with_counts() if silo.published_count],
         },
     )
 

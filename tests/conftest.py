@@ -96,6 +96,10 @@ def empty_cache(request):
         caches["default"].clear()
 
 
+# The roles every access test asks about, in the order the tables in the tests list them.
+WHO = ["owner", "colleague", "outsider", "curator", "visitor"]
+
+
 @pytest.fixture
 def people(officer, colleague, outsider, curator, curator_without_2fa):
     """The people every access test asks about, by role."""
@@ -120,3 +124,53 @@ def client_for(people):
         return client
 
     return make
+
+
+def case_studies_in_bulk(
+    n, *, silos, councils, title: str, summary: str, tags: list[str], varied_tags: list[str] = (), days_ago: int = 0
+):
+    """n published case studies inserted in bulk, spread over the silos and councils in turn, tagged and indexed.
+
+    For tests that need more data than factories make quickly: rows go in with
+    bulk_create, then the search index service indexes them as a bulk loader
+    would. Each carries every tag in ``tags`` and one of ``varied_tags`` in
+    turn. Returns them newest first ("{i}" in the title is the item's number).
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+    from taggit.models import Tag, TaggedItem
+
+    from practices.models import CaseStudy
+    from practices.services.search_index import search_index_update
+
+    now = timezone.now() - timezone.timedelta(days=days_ago)
+    start = CaseStudy.objects.count()
+    created = CaseStudy.objects.bulk_create(
+        [
+            CaseStudy(
+                title=title.format(i=start + i),
+                slug=f"bulk-{start + i}",
+                lead_council=councils[i % len(councils)],
+                primary_silo=silos[i % len(silos)],
+                summary=summary,
+                things_to_avoid=["Planning rounds without the crews"],
+                status=CaseStudy.Status.PUBLISHED,
+                published_at=now - timezone.timedelta(minutes=i),
+            )
+            for i in range(n)
+        ],
+        batch_size=500,
+    )
+    content_type = ContentType.objects.get_for_model(CaseStudy)
+    every = [Tag.objects.get_or_create(name=name)[0] for name in tags]
+    varied = [Tag.objects.get_or_create(name=name)[0] for name in varied_tags]
+    TaggedItem.objects.bulk_create(
+        [
+            TaggedItem(tag=tag, content_type=content_type, object_id=cs.pk)
+            for i, cs in enumerate(created)
+            for tag in [*every, *([varied[i % len(varied)]] if varied else [])]
+        ],
+        batch_size=1000,
+    )
+    search_index_update(case_study_ids=[cs.pk for cs in created])
+    return created

@@ -26,10 +26,19 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from councils.models import GSS_PATTERN, Council, ServiceSilo
-from practices.models import DEFAULT_LICENCE, Adoption, CaseStudy, CitizenGroup, Framework, FrameworkLink
-from practices.services.discovery_stats import discovery_stats_refresh
+from practices.models import (
+    CASE_STUDY_CONTENT_FIELDS,
+    DEFAULT_LICENCE,
+    Adoption,
+    CaseStudy,
+    CitizenGroup,
+    Framework,
+    FrameworkLink,
+)
+from practices.services.discovery_stats import discovery_stats_mark_stale
 from practices.services.search_index import search_index_update
 from practices.services.tags import tag_slug_available
+from practices.services.workflow import REQUIRED_FOR_REVIEW
 
 SECTIONS = ("councils", "silos", "citizen_groups", "frameworks", "case_studies", "adoptions")
 # Keys a file may carry beside the sections: what it is, its licence and where it came from.
@@ -261,6 +270,14 @@ def _xlsx_text(value) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
+
+
+# The authored fields held as plain text (the others are references, years, lists and a flag, each read below).
+_CASE_STUDY_TEXT_FIELDS = tuple(
+    name
+    for name in CASE_STUDY_CONTENT_FIELDS
+    if isinstance(CaseStudy._meta.get_field(name), models.CharField | models.TextField)
+)
 
 
 def _csv_row(row: dict[str, str]) -> dict[str, Any]:
@@ -552,18 +569,7 @@ class _Importer:
             for cs in existing.values()
             for link in cs.framework_links.all()
         }
-        text_fields = (
-            "title",
-            "partner_agencies",
-            "summary",
-            "problem",
-            "approach",
-            "outcomes",
-            "cost_band",
-            "funding_source",
-            "contact_name",
-            "contact_email",
-        )
+        text_fields = _CASE_STUDY_TEXT_FIELDS
         seen: dict = {}
         total = len(records)
         for i, r in enumerate(records):
@@ -609,6 +615,12 @@ class _Importer:
                 )
             if values["primary_silo"] is None:
                 continue
+            if values["status"] == CaseStudy.Status.SUBMITTED:
+                # Waiting for review means what a reviewer needs is there, whichever door it came in by.
+                missing = [message for name, message in REQUIRED_FOR_REVIEW.items() if not values.get(name)]
+                if missing:
+                    self._error(where, f"submitted for review but incomplete: {'; '.join(missing).lower()}.")
+                    continue
             m2m = {
                 "partner_councils": self._refs(where, councils, r.get("partner_councils"), "partner council"),
                 "other_silos": self._refs(where, silos, r.get("other_silos"), "silo"),
@@ -901,7 +913,7 @@ def practices_import(
                 framework_ids=sorted(importer.reindex_frameworks),
             )
             if importer.result.created or importer.result.updated:
-                discovery_stats_refresh()
+                discovery_stats_mark_stale()
     except _DryRun:
         pass
     return importer.result

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from councils.selectors import member_profile
@@ -27,11 +28,10 @@ from practices.forms.submission import (
     CaseStudyForm,
     EnquiryForm,
     case_study_advice,
-    case_study_review_problems,
 )
 from practices.models import Adoption, CaseStudy, Enquiry
-from practices.selectors import access
-from practices.selectors import browse as selectors
+from practices.selectors import access, review_queue
+from practices.selectors.history import item_history
 from practices.services.adoptions import AdoptionError, adoption_council_for, adoption_record
 from practices.services.editing import (
     EditConflict,
@@ -40,7 +40,7 @@ from practices.services.editing import (
     case_study_update,
 )
 from practices.services.enquiries import EnquiryRefused, enquiries_remaining, enquiry_refusal, enquiry_send
-from practices.services.workflow import WorkflowError, case_study_submit
+from practices.services.workflow import WorkflowError, case_study_review_problems, case_study_submit
 
 Status = CaseStudy.Status
 # Statuses an officer can still send for review from.
@@ -72,7 +72,7 @@ def _form_page(request, form, case_study=None, *, conflict=None, status=200):
             "case_study": case_study,
             "conflict": conflict,
             "sendable": case_study is None or case_study.status in SENDABLE,
-            "review_notes": selectors.review_notes_for(case_study)[:3] if case_study else [],
+            "review_notes": review_queue.review_notes_for(case_study)[:3] if case_study else [],
         },
         status=status,
     )
@@ -110,7 +110,7 @@ def submit_home(request):
     return render(
         request,
         "practices/submit/home.html",
-        {"council": profile.council, "case_studies": selectors.case_studies_for_council_writers(profile.council_id)},
+        {"council": profile.council, "case_studies": review_queue.case_studies_for_council_writers(profile.council_id)},
     )
 
 
@@ -204,7 +204,7 @@ def case_study_edit(request, slug):
             conflict={"current": current, "rows": _conflict_rows(form, current)},
             status=409,
         )
-    return _after_save(request, saved.case_study, action, key=draft_key(case_study), changed=saved.changed)
+    return _after_save(request, saved.item, action, key=draft_key(case_study), changed=saved.changed)
 
 
 def _writer_view_of(request, slug) -> CaseStudy:
@@ -229,7 +229,7 @@ def case_study_preview(request, slug):
             "advice": case_study_advice(case_study) if case_study.status in SENDABLE else [],
             "can_edit": access.case_study_editable_by(request.user, case_study),
             "sendable": case_study.status in SENDABLE and access.case_study_editable_by(request.user, case_study),
-            "review_notes": selectors.review_notes_for(case_study)[:3],
+            "review_notes": review_queue.review_notes_for(case_study)[:3],
         },
     )
 
@@ -262,12 +262,18 @@ def case_study_send_for_review(request, slug):
 @explained_403
 def case_study_history(request, slug):
     case_study = _writer_view_of(request, slug)
-    entries, page = selectors.case_study_history(case_study, page=request.GET.get("page") or 1)
+    entries, page = item_history(case_study, page=request.GET.get("page") or 1)
+    back = (
+        case_study.get_absolute_url() if case_study.is_published else reverse("practices:submit_preview", args=[slug])
+    )
     return render(
         request,
         "practices/history.html",
         {
-            "case_study": case_study,
+            "item": case_study,
+            "back_url": back,
+            "back_label": "Back to the case study",
+            "restore_url": "practices:case_study_restore",
             "entries": entries,
             "page": page,
             "can_restore": user_curates(request.user),

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from practices.services.bench_data import BenchDataError, bench_data_clear, bench_data_generate
+from bench.generator import BenchDataError, bench_data_clear, bench_data_generate
 
 
 class Command(BaseCommand):

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from practices.services import ImportRejected, practices_import
+from practices.services.discovery_stats import discovery_stats_refresh_if_stale
 from practices.services.imports import import_file_read, practices_import_preview
 
 OUTCOME_WORDS = {"created": "create", "updated": "change", "unchanged": "unchanged", "problem": "problem"}
@@ -41,6 +42,7 @@ class Command(BaseCommand):
             result = practices_import(parsed.data, progress=self._progress, **options)
         except ImportRejected as exc:
             raise CommandError(str(exc)) from exc
+        discovery_stats_refresh_if_stale()
         self.stdout.write(self.style.SUCCESS(f"Imported {file.name}: {result}"))
 
     def _progress(self, done: int, total: int) -> None:
