@@ -499,6 +499,9 @@ class SearchEmbedding(models.Model):
     )
     source_hash = models.CharField(max_length=64)
 
+    def __str__(self) -> str:
+        return f"embedding of search document {self.document_id}"
+
 
 class SearchTerm(models.Model):
     """A word seen in titles, summaries and tags: the vocabulary 'did you mean' corrects typos against."""
