@@ -41,7 +41,7 @@ near AS (SELECT NULL::bigint AS id, NULL::float8 AS sim WHERE false)"""
 # approach, and above which one stands in for "the same practice" when no
 # framework is linked. Measured on the evaluation in tests/ (docs/search.md).
 SIMILAR_APPROACH = 0.45
-SAME_PRACTICE_BY_MEANING = 0.5
+SAME_PRACTICE_BY_MEANING = 0.4
 
 
 def _meaning_ctes(vectors: bool) -> str:
@@ -237,7 +237,7 @@ SELECT id, sim FROM ranked ORDER BY silo_rank, sim DESC, id DESC LIMIT %(limit)s
 """
 
 
-def case_studies_same_practice_by_meaning(case_study: CaseStudy, limit: int = 4) -> list[CaseStudy]:
+def case_studies_same_practice_by_meaning(case_study: CaseStudy, limit: int = 6) -> list[CaseStudy]:
     """For a case study with no framework linked: the closest in meaning in other silos, one per silo first.
 
     Each carries ``similarity``. Empty without pgvector. Two queries.

@@ -16,6 +16,7 @@ short list of council synonyms widens single words (docs/search.md).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -214,13 +215,13 @@ def _is_phrase_group(group: list[Term]) -> bool:
 
 # A search is widened when fewer results than this have every word.
 WIDEN_BELOW = PAGE_SIZE
-# Up to this many plain words, a widened search needs all but one of them;
-# beyond it, any of them (the combinations would grow too long).
-WIDEN_ALL_BUT_ONE_UP_TO = 6
+# Up to this many plain words, a widened search needs at least half of them
+# (written out as the combinations: at most 20 of 3); beyond it, any one of them.
+WIDEN_COMBINATIONS_UP_TO = 6
 
 
 def widened_tsquery_sql(parsed: ParsedQuery) -> tuple[str, list[Any]]:
-    """Quoted phrases and exclusions still required; all the plain words but one enough.
+    """Quoted phrases and exclusions still required; half of the plain words enough.
 
     Used when few results have every word: a write-up that says one thing in
     other words (a different verb) then still matches, and ranks below those
@@ -240,10 +241,11 @@ def widened_tsquery_sql(parsed: ParsedQuery) -> tuple[str, list[Any]]:
         terms = [_term_sql(term, params) for term in group]
         return terms[0] if len(terms) == 1 else "(" + " || ".join(terms) + ")"
 
-    if len(plain) <= WIDEN_ALL_BUT_ONE_UP_TO:
+    if len(plain) <= WIDEN_COMBINATIONS_UP_TO:
+        needed = math.ceil(len(plain) / 2)
         options = []
-        for skip in range(len(plain)):
-            options.append("(" + " && ".join(group_sql(g) for i, g in enumerate(plain) if i != skip) + ")")
+        for chosen in itertools.combinations(plain, needed):
+            options.append("(" + " && ".join(group_sql(g) for g in chosen) + ")")
         parts.append("(" + " || ".join(options) + ")")
     else:
         parts.append("(" + " || ".join(group_sql(g) for g in plain) + ")")

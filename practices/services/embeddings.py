@@ -35,8 +35,8 @@ _deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("embeddings_def
 _TEXT_SQL = """
 SELECT d.id,
        CASE WHEN d.kind = 'case-study' THEN
-            concat_ws('. ', cs.title, cs.summary, 'Tags: ' || ctags.names, cs.problem, cs.approach, cs.outcomes)
-       ELSE concat_ws('. ', f.title, f.summary, 'Tags: ' || ftags.names, f.reusable_core, f.what_varies) END AS text,
+            concat_ws('. ', cs.title, cs.summary, cs.approach, ctags.names, cs.problem)
+       ELSE concat_ws('. ', f.title, f.summary, f.reusable_core, ftags.names) END AS text,
        e.source_hash
   FROM practices_searchdocument d
   LEFT JOIN practices_casestudy cs ON cs.id = d.case_study_id
