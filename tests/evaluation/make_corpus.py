@@ -459,7 +459,7 @@ ITEMS = [
 
 def build() -> dict:
     case_studies = []
-    for group, slug, silo, council, title, summary, problem, approach, outcomes, tags in ITEMS:
+    for _group, slug, silo, council, title, summary, problem, approach, outcomes, tags in ITEMS:
         case_studies.append(
             {
                 "title": title,
