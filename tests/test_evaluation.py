@@ -104,11 +104,12 @@ def _groups() -> dict[str, list[str]]:
 
 GROUPS = _groups()
 
-# Floors: the figures measured on this branch (docs/search.md), rounded down.
+# Floors: the figures measured on this branch (docs/search.md), rounded down; words and
+# tags alone measure 0.989 on PostgreSQL 18 and 0.977 on 15 (their stemming differs).
 # Words and tags alone surface none of the groups on the case study page: their
 # members share no tag and no framework, which is the point of the evaluation.
 FLOORS_WITH_MEANING = {"recall@10": 0.98, "mrr": 0.93, "panel recall": 0.84}
-FLOORS_WORDS_AND_TAGS = {"recall@10": 0.98, "mrr": 0.91}
+FLOORS_WORDS_AND_TAGS = {"recall@10": 0.97, "mrr": 0.91}
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from councils.factories import ServiceSiloFactory
 from practices.checks import semantic_search_check
 from practices.factories import CaseStudyFactory
 from practices.models import CaseStudy, SearchEmbedding
-from practices.selectors.discovery import case_study_discovery, case_studies_similar_elsewhere
+from practices.selectors.discovery import case_studies_similar_elsewhere, case_study_discovery
 from practices.selectors.search import SearchRequest, search
 from practices.semantic import model, storage
 from practices.services.embeddings import embeddings_deferred, embeddings_refresh
