@@ -230,3 +230,31 @@ def test_a_server_without_pgvector_gets_a_warning_and_embed_documents_says_why(m
     assert "words and tags alone" in warnings[0].msg
     with pytest.raises(CommandError, match="no vector column"):
         call_command("embed_documents")
+
+
+def test_ideas_from_other_silos_favour_frameworks_close_to_the_silos_own_work(vectors, silos, dumping):
+    from practices.factories import FrameworkFactory, FrameworkLinkFactory
+    from practices.selectors.discovery import frameworks_ideas_from_other_silos
+    from practices.services.discovery_stats import discovery_stats_refresh
+
+    close = FrameworkFactory(
+        title="Tackling fly-tipping and dumped rubbish",
+        slug="dumping-framework",
+        summary="Find where rubbish is dumped, gather evidence from the piles and fine or prosecute those responsible.",
+        reusable_core="Map hotspots, record every pile with a photo, trace and fine.",
+    )
+    far = FrameworkFactory(
+        title="Summer reading for children",
+        slug="reading-framework",
+        summary="Libraries and schools encourage children to keep reading over the holidays.",
+        reusable_core="A challenge, stickers and a medal.",
+    )
+    FrameworkLinkFactory(framework=close, case_study=dumping["cameras"])
+    FrameworkLinkFactory(framework=far, case_study=dumping["reading"])
+    search_index_update(framework_ids=[close.pk, far.pk])
+    discovery_stats_refresh()
+
+    ideas = frameworks_ideas_from_other_silos(silos["housing"])
+
+    assert [f.slug for f in ideas][:1] == ["dumping-framework"]
+    assert ideas[0].close_in_meaning

@@ -581,16 +581,42 @@ fit AS (
      WHERE ft.content_type_id = {_CT_FRAMEWORK}
        AND ft.object_id IN (SELECT framework_id FROM evidence)
      GROUP BY ft.object_id
-)
+),
+__MEANING__
 SELECT f.id, evidence.implementations, evidence.adoptions, evidence.silo_ids,
-       coalesce(fit.score, 0) AS fit, coalesce(fit.tag_ids, '{{}}'), coalesce(fit.counts, '{{}}')
+       coalesce(fit.score, 0) + %(meaning_weight)s * greatest(coalesce(meaning.sim, 0), 0) AS fit,
+       coalesce(fit.tag_ids, '{{}}'), coalesce(fit.counts, '{{}}'), meaning.sim
   FROM evidence
   JOIN practices_framework f ON f.id = evidence.framework_id AND f.status = 'published'
   LEFT JOIN fit ON fit.framework_id = f.id
+  LEFT JOIN meaning ON meaning.framework_id = f.id
  WHERE evidence.implementations + evidence.adoptions > 0
  ORDER BY fit DESC, evidence.implementations + evidence.adoptions DESC, cardinality(evidence.silo_ids) DESC, f.title
  LIMIT %(limit)s
 """
+
+
+# How close each candidate framework is in meaning to the silo's own work: the
+# cosine between its vector and the mean of the silo's newest 300 case studies'
+# vectors (read from the newest-first index, so the cost does not grow with the data).
+_IDEAS_MEANING_CTE = """centroid AS (
+    SELECT avg(e.embedding) AS v
+      FROM (SELECT d.id FROM practices_searchdocument d
+             WHERE d.kind = 'case-study' AND d.silo_ids @> ARRAY[%(silo)s]::bigint[]
+             ORDER BY d.published_at DESC, d.id DESC LIMIT 300) AS mine
+      JOIN practices_searchembedding e ON e.document_id = mine.id
+),
+meaning AS (
+    SELECT fd.framework_id, -(fe.embedding <#> c.v) / nullif(vector_norm(c.v), 0) AS sim
+      FROM practices_searchdocument fd
+      JOIN practices_searchembedding fe ON fe.document_id = fd.id
+     CROSS JOIN centroid c
+     WHERE fd.framework_id IN (SELECT framework_id FROM evidence) AND c.v IS NOT NULL
+)"""
+_IDEAS_NO_MEANING_CTE = "meaning AS (SELECT NULL::bigint AS framework_id, NULL::float8 AS sim WHERE false)"
+# A framework close in meaning to the silo's work counts about as much as one
+# sharing a couple of the silo's common tags.
+_IDEAS_MEANING_WEIGHT = 4.0
 
 
 def frameworks_ideas_from_other_silos(silo: ServiceSilo, limit: int = 5) -> list[Framework]:
@@ -598,11 +624,14 @@ def frameworks_ideas_from_other_silos(silo: ServiceSilo, limit: int = 5) -> list
     that this silo has not used, those whose tags its own case studies share first.
 
     Each carries the evidence: ``implementation_count``, ``adoption_count``,
-    ``proven_in`` (ServiceSilo objects, most used first) and ``fit_tags``: a list
-    of (Tag, number of this silo's case studies carrying it). Four queries.
+    ``proven_in`` (ServiceSilo objects, most used first), ``fit_tags``: a list
+    of (Tag, number of this silo's case studies carrying it), and
+    ``close_in_meaning`` when it reads like this silo's own work. Four queries.
     """
+    vectors = semantic_storage.vectors_available()
+    sql = _IDEAS_SQL.replace("__MEANING__", _IDEAS_MEANING_CTE if vectors else _IDEAS_NO_MEANING_CTE)
     with connection.cursor() as cursor:
-        cursor.execute(_IDEAS_SQL, {"silo": silo.pk, "limit": limit})
+        cursor.execute(sql, {"silo": silo.pk, "limit": limit, "meaning_weight": _IDEAS_MEANING_WEIGHT})
         rows = cursor.fetchall()
     if not rows:
         return []
@@ -610,13 +639,15 @@ def frameworks_ideas_from_other_silos(silo: ServiceSilo, limit: int = 5) -> list
     silos = ServiceSilo.objects.in_bulk({sid for row in rows for sid in row[3]})
     tags = Tag.objects.in_bulk({tag_id for row in rows for tag_id in row[5]})
     result = []
-    for pk, implementations, adoptions, silo_ids, fit, tag_ids, counts in rows:
+    for pk, implementations, adoptions, silo_ids, fit, tag_ids, counts, closeness in rows:
         framework = frameworks[pk]
         framework.implementation_count = implementations
         framework.adoption_count = adoptions
         framework.proven_in = [silos[sid] for sid in silo_ids if sid in silos]
         framework.fit = float(fit)
         framework.fit_tags = [(tags[t], n) for t, n in zip(tag_ids, counts, strict=True) if t in tags]
+        framework.meaning_fit = float(closeness) if closeness is not None else None
+        framework.close_in_meaning = closeness is not None and float(closeness) >= SIMILAR_APPROACH
         result.append(framework)
     return result
 
