@@ -31,7 +31,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.cache import cache  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -90,7 +90,7 @@ def measure_pages(urls: dict[str, list[str]], rounds: int) -> dict[str, dict]:
             client.get(path)
         for i in range(rounds):
             path = paths[i % len(paths)]
-            cache.clear()
+            caches["pages"].clear()
             with CaptureQueriesContext(connection) as ctx:
                 started = time.perf_counter()
                 response = client.get(path)

@@ -32,7 +32,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.cache import cache  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -132,7 +132,7 @@ def measure(rounds: int) -> list[dict]:
         page_ms, pg_ms, queries, statuses = [], [], set(), set()
         total = None
         for _ in range(rounds):
-            cache.clear()
+            caches["pages"].clear()
             with CaptureQueriesContext(connection) as ctx:
                 started = time.perf_counter()
                 response = client.get(url)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from councils.disposable_domains import is_disposable_domain
-from councils.selectors import user_is_curator
 from councils.services import council_for_email, email_domain, member_join_council
+from portal.access import curator_needs_two_factor
+from portal.client_address import client_ip
 
 DISPOSABLE_MESSAGE = (
     "Enter your work email address at your council. Addresses from disposable email services cannot be used."
@@ -30,17 +30,6 @@ def validate_council_email(email: str) -> None:
         raise ValidationError(UNKNOWN_DOMAIN_MESSAGE.format(domain=domain), code="unknown_council_domain")
 
 
-def user_has_two_factor(user) -> bool:
-    if not user.is_authenticated:
-        return False
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-
-
-def curator_needs_two_factor(user) -> bool:
-    """Curators can publish anything for any council, so their account must have a second factor first."""
-    return user_is_curator(user) and not user_has_two_factor(user)
-
-
 class CouncilAccountAdapter(DefaultAccountAdapter):
     def confirm_email(self, request, email_address) -> bool:
         confirmed = super().confirm_email(request, email_address)
@@ -53,6 +42,10 @@ class CouncilAccountAdapter(DefaultAccountAdapter):
         if curator_needs_two_factor(request.user):
             return reverse("mfa_activate_totp")
         return super().get_login_redirect_url(request)
+
+    def get_client_ip(self, request) -> str:
+        # Rate limits count per client, not per proxy (portal/client_address.py).
+        return client_ip(request)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         context.setdefault("site_name", settings.SITE_NAME)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db import models
 
 from councils.models import Council, MemberProfile, ServiceSilo
+from portal.audit import audit_role_change
 
 
 @admin.register(Council)
@@ -27,3 +28,8 @@ class MemberProfileAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__username", "council__name", "job_title"]
     autocomplete_fields = ["user", "council", "silo"]
     list_select_related = ["user", "council", "silo"]
+
+    def save_model(self, request, obj, form, change):
+        old_role = form.initial.get("role", "") if change else ""
+        super().save_model(request, obj, form, change)
+        audit_role_change(profile=obj, old_role=old_role, by=request.user, request=request)

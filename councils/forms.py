@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.account import forms as account_forms
+from allauth.core import context, ratelimit
 from allauth.mfa.base import forms as mfa_base_forms
 from allauth.mfa.totp import forms as mfa_totp_forms
 from django import forms
@@ -11,6 +12,10 @@ from councils.adapters import validate_council_email
 from councils.models import ServiceSilo
 
 PASSWORD_HINT = "Use at least 8 characters. Avoid common passwords and passwords made only of numbers."  # noqa: S105 - a hint, not a password
+SIGNUP_EMAIL_LIMITED = (
+    "There have been several sign-ups with this email address in the last hour. Check its inbox for our "
+    "email, or try again later."
+)
 EMAIL_HINT = "Use your council address, for example name@bristol.gov.uk. We will email you a link to confirm it."
 
 # widget_type (Django's name for the widget) -> the GOV.UK Frontend class for it.
@@ -103,7 +108,27 @@ def _silo_field() -> forms.ModelChoiceField:
     )
 
 
-class CouncilSignupForm(GovukFormMixin, account_forms.SignupForm):
+class _TargetEmailLimitMixin:
+    """A few emails an hour to any one address from sign-up and "add an address", whoever asks.
+
+    Each accepted form sends the address an email (a confirmation, or "you already
+    have an account"): ACCOUNT_RATE_LIMITS["signup_email"] caps them per address,
+    counted in the shared cache. Only complete forms count, so fixing a typo costs nothing.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        email = cleaned.get("email")
+        if (
+            email
+            and not self.errors
+            and not ratelimit.consume(context.request, action="signup_email", key=email.strip().lower())
+        ):
+            self.add_error("email", forms.ValidationError(SIGNUP_EMAIL_LIMITED, code="rate_limited"))
+        return cleaned
+
+
+class CouncilSignupForm(GovukFormMixin, _TargetEmailLimitMixin, account_forms.SignupForm):
     """allauth's sign-up, plus who the person is; only council email domains are accepted."""
 
     field_order = ["full_name", "email", "password1", "job_title", "silo"]
@@ -199,7 +224,7 @@ class CouncilReauthenticateForm(GovukFormMixin, account_forms.ReauthenticateForm
         self._govuk_dress()
 
 
-class CouncilAddEmailForm(GovukFormMixin, account_forms.AddEmailForm):
+class CouncilAddEmailForm(GovukFormMixin, _TargetEmailLimitMixin, account_forms.AddEmailForm):
     """A new address must also be on a council's domain: it decides which council the member belongs to."""
 
     def __init__(self, *args, **kwargs):

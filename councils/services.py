@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from councils.models import Council, MemberProfile, ServiceSilo
+from portal.audit import audit_role_change
 
 Role = MemberProfile.Role
 
@@ -78,6 +79,7 @@ def member_become_officer(*, user) -> MemberProfile:
     if profile.role == Role.MEMBER:
         profile.role = Role.OFFICER
         profile.save(update_fields=["role"])
+        audit_role_change(profile=profile, old_role=Role.MEMBER, by=user)
     return profile
 
 
@@ -92,9 +94,11 @@ def member_profile_update(
     profile.job_title = job_title
     profile.silo = silo
     profile.contactable = contactable
+    old_role = profile.role
     if writes is not None and profile.role != Role.CURATOR:
         if writes and profile.council_id is None:
             raise MembershipError("Only staff of a council can write up its work.")
         profile.role = Role.OFFICER if writes else Role.MEMBER
     profile.save()
+    audit_role_change(profile=profile, old_role=old_role, by=user)
     return profile

@@ -57,9 +57,9 @@ def silo_detail(request, slug):
 @login_required
 def profile(request):
     """Your account: who you are, your council and role; changing what you do here."""
-    from councils.adapters import user_has_two_factor
     from councils.forms import ProfileForm
     from councils.services import MembershipError, member_profile_update
+    from portal.access import user_has_two_factor
 
     member = selectors.member_profile(request.user)
     may_write = member is not None and member.council_id is not None and not member.is_curator

@@ -12,7 +12,7 @@ from django.views.decorators.cache import cache_page
 
 
 def cache_for_visitors(view):
-    cached_view = cache_page(settings.VISITOR_CACHE_SECONDS, key_prefix="visitor")(view)
+    cached_view = cache_page(settings.VISITOR_CACHE_SECONDS, cache="pages", key_prefix="visitor")(view)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):

@@ -28,7 +28,7 @@ SITE_NAME = "Council Practice Exchange"
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.apps.PortalAdminConfig",  # the admin, behind the portal sign-in and 2FA (portal/access.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "csp",
     "portal",
     "councils",
     "practices",
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.security_headers.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,13 +100,40 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # on a server without pgvector, search and discovery use words and tags alone.
 SEMANTIC_SEARCH = env.bool("SEMANTIC_SEARCH", default=True)
 
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
-        if env("REDIS_URL", default="")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+# Two caches. "default" holds what every app server must agree on: rate-limit
+# counts (allauth's sign-in, sign-up and reset limits) and anything else shared.
+# It is Redis when REDIS_URL is set, otherwise a table in PostgreSQL: never one
+# process's memory, where two workers would double every limit and a restart
+# would clear it. "pages" holds visitors' whole-page copies: a stale copy is
+# harmless for VISITOR_CACHE_SECONDS, so without Redis each process keeps its
+# own in memory, which answers without a database round trip.
+REDIS_URL = env("REDIS_URL", default="")
+# Several portals (staging and production, say) can share one Redis database with different prefixes.
+CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="portal")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{CACHE_KEY_PREFIX}-page",
+        },
+    }
+else:
+    CACHES = {
+        # The table is made by portal's migrations (portal/migrations/0001_audit_log_and_cache_table.py).
+        # Room for a flood's worth of counters: when full, Django culls entries, and with them counts.
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+            "OPTIONS": {"MAX_ENTRIES": 200_000},
+        },
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
 
 # Seconds a browse page is cached for visitors who are not signed in (0 turns it off).
 VISITOR_CACHE_SECONDS = env.int("VISITOR_CACHE_SECONDS", default=60)
@@ -185,6 +215,21 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG or TESTING else "https"
 # Two-factor authentication: an authenticator app (TOTP) with recovery codes.
 # Optional for members and officers; curators must turn it on (councils/adapters.py).
+# Limits, counted in the shared "default" cache per client address (TRUSTED_PROXY_COUNT)
+# and per account or target email, so a flood from one address, or against unknown
+# accounts, neither gets far nor locks anyone else out.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    # Failed sign-ins: per address, and separately per account (the key is the email typed).
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "5/m/ip,30/h/ip",
+    # Sign-ups naming one address (portal-wide, councils/forms.py): confirmation or "already exists" emails.
+    "signup_email": "3/h/key",
+    "reset_password": "5/m/ip,20/h/ip,3/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 MFA_FORMS = {
@@ -208,6 +253,49 @@ if not (DEBUG or TESTING):
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_CONTENT_TYPE_NOSNIFF = True
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Headers for every response (the Mozilla Observatory's A+ list); tests/test_headers.py checks each page type.
+# No 'unsafe-inline': the one inline script (base.html's GOV.UK "js-enabled" line) is allowed by its hash,
+# not a nonce, because visitors' pages are cached whole and a cached nonce would no longer match the header.
+# Changing that line changes its hash: tests/test_headers.py says so, with the new value.
+JS_ENABLED_SCRIPT_HASH = "'sha256-GUQ5ad8JK5KmEWmROf3LZd9ge94daqNvd8xy9YS1iDw='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'", JS_ENABLED_SCRIPT_HASH],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # data: for the authenticator app's QR code
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,3 @@
-from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -7,9 +6,7 @@ from portal import views
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"
 
-# The admin signs in through the portal's own sign-in, so two-factor authentication applies there too.
-admin.site.login = secure_admin_login(admin.site.login)
-
+# admin.site is portal.access.TwoFactorAdminSite: the portal's own sign-in, then a second factor.
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

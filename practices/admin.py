@@ -1,7 +1,30 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from portal.audit import Action, audit_record
 from practices.models import Adoption, CaseStudy, CitizenGroup, Enquiry, Framework, FrameworkLink
+
+
+class AuditedDeletionAdmin(SimpleHistoryAdmin):
+    """Deleting through the admin (one item or a selection) leaves an entry in the audit log."""
+
+    def _audit_deleted(self, request, obj) -> None:
+        audit_record(
+            action=Action.DELETED,
+            actor=request.user,
+            target=f"{obj._meta.verbose_name.capitalize()} “{obj}”",
+            detail="Deleted in the admin (kept in its history)",
+            request=request,
+        )
+
+    def delete_model(self, request, obj):
+        self._audit_deleted(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self._audit_deleted(request, obj)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(CitizenGroup)
@@ -17,7 +40,7 @@ class FrameworkLinkInline(admin.TabularInline):
 
 
 @admin.register(CaseStudy)
-class CaseStudyAdmin(SimpleHistoryAdmin):
+class CaseStudyAdmin(AuditedDeletionAdmin):
     list_display = ["title", "lead_council", "primary_silo", "status", "published_at", "review_by"]
     list_filter = ["status", "primary_silo", "funding_source", "cost_band", "lead_council__kind", "hosts_visits"]
     search_fields = ["title", "summary", "lead_council__name"]
@@ -37,7 +60,7 @@ class CaseStudyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Framework)
-class FrameworkAdmin(SimpleHistoryAdmin):
+class FrameworkAdmin(AuditedDeletionAdmin):
     list_display = ["title", "status", "review_by"]
     list_filter = ["status", "silos"]
     search_fields = ["title", "summary"]
@@ -47,7 +70,7 @@ class FrameworkAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(FrameworkLink)
-class FrameworkLinkAdmin(SimpleHistoryAdmin):
+class FrameworkLinkAdmin(AuditedDeletionAdmin):
     list_display = ["case_study", "framework", "citizen_group", "effort"]
     list_filter = ["effort", "framework"]
     search_fields = ["case_study__title", "framework__title"]
@@ -56,7 +79,7 @@ class FrameworkLinkAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Adoption)
-class AdoptionAdmin(SimpleHistoryAdmin):
+class AdoptionAdmin(AuditedDeletionAdmin):
     list_display = ["council", "target", "silo", "status"]
     list_filter = ["status", "silo"]
     search_fields = ["council__name", "case_study__title", "framework__title"]

@@ -5,10 +5,10 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
-from taggit.models import Tag
 
 from councils.models import ServiceSilo
 from practices.models import CaseStudy, Framework
+from practices.selectors import access
 
 FEED_ITEMS = 30
 
@@ -82,7 +82,7 @@ class SiloFeed(CaseStudyFeed):
 
 class TagFeed(CaseStudyFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Tag, slug=slug)
+        return access.tag_get_public(slug)
 
     def title(self, obj):
         return f"New case studies tagged {obj.name}"

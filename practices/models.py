@@ -481,7 +481,7 @@ class SearchEmbedding(models.Model):
     """What one search document means, as a sentence-embedding vector (practices.services.embeddings).
 
     The ``embedding`` column (pgvector's ``vector(384)``, with an HNSW index) is
-    not a model field: migration 0007 adds it, with the extension, only on a
+    not a model field: migration 0008 adds it, with the extension, only on a
     server that has pgvector, and practices.semantic.storage says whether it is
     there. Without it this table stays empty and search and discovery work on
     words and tags alone. ``source_hash`` is the SHA-256 of the text that was

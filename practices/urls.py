@@ -60,5 +60,6 @@ urlpatterns = [
     path("curate/tags/<slug:slug>/rename/", curate.tag_rename_view, name="curate_tag_rename"),
     path("curate/tags/<slug:slug>/merge/", curate.tag_merge_view, name="curate_tag_merge"),
     path("curate/freshness/", curate.freshness_queue, name="curate_freshness"),
+    path("curate/audit/", curate.audit_log, name="curate_audit"),
     path("curate/freshness/<str:kind>/<slug:slug>/reviewed/", curate.mark_reviewed, name="curate_mark_reviewed"),
 ]

@@ -1,6 +1,7 @@
 """Fixtures shared by the tests: the same cast of users everywhere."""
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 
 from councils.factories import CouncilFactory, MemberProfileFactory, ServiceSiloFactory
@@ -41,21 +42,45 @@ def outsider(other_council):
 
 @pytest.fixture
 def curator(other_council):
+    """A curator who has set up an authenticator app, as every curator page demands."""
+    user = MemberProfileFactory(council=other_council, role=MemberProfile.Role.CURATOR).user
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+@pytest.fixture
+def curator_without_2fa(other_council):
+    """A curator who has not set up an authenticator app yet: sent to set one up by every curator page."""
     return MemberProfileFactory(council=other_council, role=MemberProfile.Role.CURATOR).user
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    """Each test starts without cached pages from the one before."""
-    from django.core.cache import cache
+def empty_cache(request):
+    """Each test starts without cached pages or rate-limit counts from the one before.
 
-    cache.clear()
+    Rate-limit counts live in the shared cache, a database table in tests: a test
+    in a transaction loses them with its rollback; tests that commit (browser
+    tests, live servers) clear the table first.
+    """
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        request.getfixturevalue("transactional_db")
+        caches["default"].clear()
 
 
 @pytest.fixture
-def people(officer, colleague, outsider, curator):
-    """The five people every access test asks about, by role; a test module may override `curator`."""
-    return {"owner": officer, "colleague": colleague, "outsider": outsider, "curator": curator, "visitor": None}
+def people(officer, colleague, outsider, curator, curator_without_2fa):
+    """The people every access test asks about, by role."""
+    return {
+        "owner": officer,
+        "colleague": colleague,
+        "outsider": outsider,
+        "curator": curator,
+        "curator_without_2fa": curator_without_2fa,
+        "visitor": None,
+    }
 
 
 @pytest.fixture

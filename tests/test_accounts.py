@@ -226,13 +226,14 @@ class TestTwoFactor:
         response = client.post(LOGIN, {"login": curator.email, "password": "correct horse battery staple"})
         assert response["Location"] == "/accounts/2fa/totp/activate/"
 
-    def test_curator_without_two_factor_cannot_use_the_review_queue(self, client, curator):
-        client.force_login(curator)
+    def test_curator_without_two_factor_cannot_use_the_review_queue(self, client, curator_without_2fa):
+        client.force_login(curator_without_2fa)
         response = client.get("/review/", follow=True)
         assert response.redirect_chain[0][0] == "/accounts/2fa/totp/activate/"
         assert "Curators must turn on two-factor authentication" in response.content.decode()
 
-    def test_setting_up_an_authenticator_app(self, client, curator):
+    def test_setting_up_an_authenticator_app(self, client, curator_without_2fa):
+        curator = curator_without_2fa
         client.force_login(curator)
         # Security settings ask for the password again first.
         reauthenticate = client.get("/accounts/2fa/totp/activate/")["Location"]

@@ -1,6 +1,7 @@
 """The Django admin: every model's list, search and edit page works for a superuser."""
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib import admin
 from django.urls import reverse
 
@@ -12,7 +13,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def superuser_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    """A superuser with an authenticator app: the admin lets no one in without one (tests/test_access.py)."""
+    user = UserFactory(is_staff=True, is_superuser=True)
+    TOTP.activate(user, generate_totp_secret())
+    client.force_login(user)
     return client
 
 

@@ -2,7 +2,7 @@
 similar work, ideas from other silos and framework suggestions; query counts pinned."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from councils.factories import CouncilFactory, MemberProfileFactory, ServiceSiloFactory
 from councils.models import Council, MemberProfile
@@ -285,7 +285,7 @@ def test_no_suggestion_when_nothing_matches(fleet):
 
 
 def test_case_study_page_shows_the_panels(client, fleet):
-    cache.clear()
+    caches["pages"].clear()
     html = client.get(fleet["bus"].get_absolute_url()).content.decode()
 
     assert "The same practice in other silos" in html
@@ -312,7 +312,7 @@ def test_other_members_do_not_see_suggestions(client, fleet, officer):
 
 
 def test_silo_page_shows_ideas_from_other_silos(client, fleet):
-    cache.clear()
+    caches["pages"].clear()
     html = client.get(fleet["meals"].get_absolute_url()).content.decode()
 
     assert "Ideas from other silos" in html
@@ -359,7 +359,7 @@ def test_ideas_panel_uses_a_fixed_number_of_queries(fleet, django_assert_num_que
 
 
 def _page_queries(client, url, django_assert_max_num_queries, limit):
-    cache.clear()
+    caches["pages"].clear()
     with django_assert_max_num_queries(limit):
         assert client.get(url).status_code == 200
 

@@ -2,7 +2,6 @@
 either version, the history page, and curators restoring an earlier version."""
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 from django.urls import reverse
 
@@ -13,12 +12,6 @@ from practices.services.editing import CaseStudyContent, EditConflict, case_stud
 pytestmark = pytest.mark.django_db
 Status = CaseStudy.Status
 WHO = ["owner", "colleague", "outsider", "curator", "visitor"]
-
-
-@pytest.fixture
-def curator(curator):
-    TOTP.activate(curator, generate_totp_secret())
-    return curator
 
 
 def form_data(case_study, **overrides):

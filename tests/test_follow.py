@@ -1,7 +1,7 @@
 """Following a silo, tag or framework: the buttons, POST-only changes, the list of follows."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from taggit.models import Tag
 
 from councils.factories import ServiceSiloFactory
@@ -14,7 +14,7 @@ def targets(db):
     silo = ServiceSiloFactory(name="Transport", slug="transport")
     CaseStudyFactory(primary_silo=silo, tags=["vehicle tracking"])
     framework = FrameworkFactory(title="Fleet tracking", slug="fleet-tracking")
-    cache.clear()
+    caches["pages"].clear()
     return {"silo": silo, "tag": Tag.objects.get(name="vehicle tracking"), "framework": framework}
 
 

@@ -4,7 +4,7 @@ import csv
 import io
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from councils.factories import CouncilFactory, ServiceSiloFactory
 from practices.factories import AdoptionFactory, CaseStudyFactory, FrameworkFactory, FrameworkLinkFactory
@@ -26,7 +26,7 @@ def islands(db):
     FrameworkLinkFactory(case_study=CaseStudyFactory(primary_silo=waste, lead_council=leeds), framework=framework)
     AdoptionFactory(case_study=bus, silo=housing, council=CouncilFactory(name="Hackney Council", slug="hackney"))
     discovery_stats_refresh()
-    cache.clear()
+    caches["pages"].clear()
 
 
 def test_insights_draws_islands_and_bridges_with_a_text_alternative(client, islands):
@@ -89,7 +89,7 @@ def test_insights_queries_do_not_grow_with_data(client, islands, django_assert_m
         FrameworkLinkFactory(case_study=CaseStudyFactory(primary_silo=silo), framework=framework)
         AdoptionFactory(case_study=CaseStudyFactory(primary_silo=silo), silo=silo)
     discovery_stats_refresh()
-    cache.clear()
+    caches["pages"].clear()
     with django_assert_max_num_queries(10):
         assert client.get("/insights/").status_code == 200
 

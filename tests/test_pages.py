@@ -1,7 +1,7 @@
 """Every browse page renders, shows what it should, and uses a constant number of queries."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -69,7 +69,7 @@ def pages(corpus, case_study):
 def query_counts(client, urls):
     counts = {}
     for name, url in urls.items():
-        cache.clear()  # count the work of building the page, not of serving it from the visitor cache
+        caches["pages"].clear()  # count the work of building the page, not of serving it from the visitor cache
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(url)
         assert response.status_code == 200, f"{name} returned {response.status_code}"
@@ -224,7 +224,7 @@ def test_query_counts_hold_with_a_thousand_case_studies(client, corpus):
 
 def test_visitors_get_cached_pages_and_members_fresh_ones(client, corpus, colleague, django_assert_num_queries):
     case_study = build_corpus(1, **corpus)[0]
-    cache.clear()
+    caches["pages"].clear()
     client.get(case_study.get_absolute_url())
     with django_assert_num_queries(0):
         response = client.get(case_study.get_absolute_url())

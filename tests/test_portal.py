@@ -100,4 +100,4 @@ def test_forbidden_pages_explain_themselves(client, colleague):
     client.force_login(colleague)
     response = client.get(f"/curate/case-studies/{case_study.slug}/")
     assert response.status_code == 403
-    assert "You cannot do that" in response.content.decode()
+    assert "Only curators can" in response.content.decode()

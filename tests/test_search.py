@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -364,7 +364,7 @@ def build(n, *, silo, council, offset=0):
 
 
 def count_queries(client, url, params):
-    cache.clear()
+    caches["pages"].clear()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url, params)
     assert response.status_code == 200

@@ -2,7 +2,6 @@
 and who may do what (owner, colleague, another council, curator, visitor)."""
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -15,13 +14,6 @@ from practices.models import CaseStudy
 pytestmark = pytest.mark.django_db
 Status = CaseStudy.Status
 WHO = ["owner", "colleague", "outsider", "curator", "visitor"]
-
-
-@pytest.fixture
-def curator(curator):
-    """The conftest curator, with the two-factor authentication curators must have."""
-    TOTP.activate(curator, generate_totp_secret())
-    return curator
 
 
 def make(council, silo, officer, status, **kwargs):

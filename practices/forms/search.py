@@ -19,6 +19,26 @@ MAX_QUERY_LENGTH = 200
 MAX_VALUES_PER_FACET = 20
 SORTS = [("relevance", "Relevance"), ("newest", "Newest")]
 _SLUG_RE = re.compile(SLUG_PATTERN)
+# Only ASCII digits: str.isdigit() also accepts "²" and other digits int() refuses.
+_WHOLE_NUMBER_RE = re.compile(r"[0-9]{1,9}")
+
+
+def whole_number(raw: str) -> int | None:
+    """The number a query-string value spells in ASCII digits, or None when it is anything else."""
+    raw = raw.strip()
+    return int(raw) if _WHOLE_NUMBER_RE.fullmatch(raw) else None
+
+
+class QueryStringField(forms.CharField):
+    """A forgiving query-string value: a NUL byte makes it unrecognised rather than a form error.
+
+    CharField refuses NUL outright, which would leave no cleaned value at all;
+    replacing it lets the clean_<field> method say "not one we know" instead.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\x00", "\ufffd")
 
 
 class SearchForm(forms.Form):
@@ -30,8 +50,8 @@ class SearchForm(forms.Form):
             "max_length": f"Search must be {MAX_QUERY_LENGTH} characters or fewer. Use the most important words.",
         },
     )
-    sort = forms.CharField(required=False)
-    page = forms.CharField(required=False)
+    sort = QueryStringField(required=False)
+    page = QueryStringField(required=False)
     exact = forms.BooleanField(required=False)  # "search instead for" what was typed, uncorrected
 
     def __init__(self, data=None, *, facet_keys: tuple[str, ...] = tuple(f.key for f in FACETS), **kwargs):
@@ -57,11 +77,12 @@ class SearchForm(forms.Form):
         raw = self.cleaned_data["page"].strip()
         if not raw:
             return 1
-        if not raw.isdigit() or int(raw) < 1:
+        number = whole_number(raw)
+        if number is None or number < 1:
             self.notices.append("Page numbers are whole numbers from 1, so the first page is shown.")
             return 1
         # Past the last page we can show, the selector says so; cap silly numbers here.
-        return min(int(raw), MAX_RESULTS_SHOWN // PAGE_SIZE + 1)
+        return min(number, MAX_RESULTS_SHOWN // PAGE_SIZE + 1)
 
     def clean(self):
         cleaned = super().clean()
@@ -86,16 +107,17 @@ class SearchForm(forms.Form):
         return cleaned
 
     def search_request(self, *, fixed: dict[str, list[str]] | None = None, default_sort: str = "") -> SearchRequest:
-        q = self.cleaned_data["q"]
-        sort = self.cleaned_data["sort"] or default_sort or ("relevance" if q else "newest")
+        # .get: a field that failed validation has no cleaned value, and the rest still make a search.
+        q = self.cleaned_data.get("q", "")
+        sort = self.cleaned_data.get("sort") or default_sort or ("relevance" if q else "newest")
         return SearchRequest(
             q=q,
             filters=self.facet_values,
             sort=sort,
-            page=self.cleaned_data["page"],
+            page=self.cleaned_data.get("page", 1),
             facet_keys=self.facet_keys,
             fixed=fixed or {},
-            autocorrect=not self.cleaned_data["exact"],
+            autocorrect=not self.cleaned_data.get("exact", False),
         )
 
 
@@ -105,5 +127,6 @@ def _plausible(key: str, value: str) -> bool:
     if facet.choices:
         return value in dict(facet.choices)
     if facet.key == "year":
-        return value.isdigit() and FIRST_YEAR <= int(value) <= LAST_YEAR
+        year = whole_number(value)
+        return year is not None and FIRST_YEAR <= year <= LAST_YEAR
     return len(value) <= 200 and bool(_SLUG_RE.match(value))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
@@ -23,11 +22,9 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
-from django.http import Http404
 from taggit.models import Tag, TaggedItem
 
-from councils.models import Council, MemberProfile, ServiceSilo
-from councils.selectors import member_profile, user_is_curator
+from councils.models import Council, ServiceSilo
 from practices.models import CASE_STUDY_CONTENT_FIELDS, Adoption, CaseStudy, Framework, FrameworkLink, ReviewNote
 
 PUBLISHED = CaseStudy.Status.PUBLISHED
@@ -41,60 +38,6 @@ def case_studies_published() -> QuerySet[CaseStudy]:
         .prefetch_related("tags")
         .order_by("-published_at", "pk")
     )
-
-
-def user_writes_for(user, council_id: int | None) -> bool:
-    """An officer (or curator) of this council: someone who writes up its work."""
-    profile = member_profile(user)
-    return (
-        council_id is not None
-        and profile is not None
-        and profile.council_id == council_id
-        and profile.role in (MemberProfile.Role.OFFICER, MemberProfile.Role.CURATOR)
-    )
-
-
-def case_study_visible_to(user, case_study: CaseStudy) -> bool:
-    """Published items are public; anything else only to officers of its lead council and to curators."""
-    if case_study.status == PUBLISHED:
-        return True
-    return user_is_curator(user) or user_writes_for(user, case_study.lead_council_id)
-
-
-# While curators review a submission, or once it is archived, its council waits for them.
-_LOCKED_FOR_OFFICERS = {CaseStudy.Status.SUBMITTED, CaseStudy.Status.ARCHIVED}
-
-
-def case_study_editable_by(user, case_study: CaseStudy) -> bool:
-    """Curators edit anything; officers edit their council's work unless it is with the curators."""
-    if user_is_curator(user):
-        return True
-    return case_study.status not in _LOCKED_FOR_OFFICERS and user_writes_for(user, case_study.lead_council_id)
-
-
-def case_study_get_for_user(user, slug: str, *, write: bool = False) -> CaseStudy:
-    """The case study with its detail page's relations: 404 if the user may not see it,
-    403 if ``write`` is asked for and they may see it but not change it."""
-    queryset = CaseStudy.objects.select_related("lead_council", "primary_silo").prefetch_related(
-        "tags",
-        "other_silos",
-        "partner_councils",
-        "citizen_groups",
-        Prefetch(
-            "framework_links",
-            queryset=FrameworkLink.objects.select_related("framework", "citizen_group").order_by("framework__title"),
-        ),
-        Prefetch(
-            "adoptions",
-            queryset=Adoption.objects.select_related("council", "silo").order_by("-created_at"),
-        ),
-    )
-    case_study = queryset.filter(slug=slug).first()
-    if case_study is None or not case_study_visible_to(user, case_study):
-        raise Http404("No case study found")
-    if write and not case_study_editable_by(user, case_study):
-        raise PermissionDenied("You cannot change this case study.")
-    return case_study
 
 
 # Implementation and reuse counts come from the silo × framework summary that
@@ -117,20 +60,6 @@ def frameworks_published() -> QuerySet[Framework]:
         .prefetch_related("silos", "tags")
         .order_by("title")
     )
-
-
-def framework_get_for_user(user, slug: str) -> Framework:
-    framework = (
-        Framework.objects.select_related("generalised_from")
-        .prefetch_related(
-            "silos", "tags", Prefetch("adoptions", queryset=Adoption.objects.select_related("council", "silo"))
-        )
-        .filter(slug=slug)
-        .first()
-    )
-    if framework is None or (framework.status != Framework.Status.PUBLISHED and not user_is_curator(user)):
-        raise Http404("No framework found")
-    return framework
 
 
 # A framework's page shows the newest few implementations in each silo, with a
@@ -238,13 +167,6 @@ def frameworks_for_silo(silo: ServiceSilo) -> QuerySet[Framework]:
     )
 
 
-def tag_get(slug: str) -> Tag:
-    tag = Tag.objects.filter(slug=slug).first()
-    if tag is None:
-        raise Http404("No tag found")
-    return tag
-
-
 def case_studies_tagged(tag: Tag, limit: int = 20) -> QuerySet[CaseStudy]:
     """The newest published case studies with the tag (the filtered list has the rest)."""
     tagged = TaggedItem.objects.filter(tag=tag, content_type=ContentType.objects.get_for_model(CaseStudy)).values(
@@ -309,42 +231,6 @@ def case_studies_awaiting_review() -> QuerySet[CaseStudy]:
 
 def review_notes_for(case_study: CaseStudy) -> QuerySet[ReviewNote]:
     return ReviewNote.objects.filter(case_study=case_study).select_related("author").order_by("-created_at")
-
-
-@dataclass(frozen=True)
-class CaseStudyActions:
-    """What the signed-in person may do on a case study's page."""
-
-    signed_in: bool = False
-    can_edit: bool = False
-    can_see_history: bool = False
-    can_review: bool = False
-    can_reuse: bool = False
-    can_contact: bool = False
-    can_ask_to_visit: bool = False
-
-
-def case_study_actions_for(user, case_study: CaseStudy) -> CaseStudyActions:
-    """The buttons on a case study page; the views check the same rules again."""
-    if not user.is_authenticated:
-        return CaseStudyActions()
-    profile = member_profile(user)
-    curator = user_is_curator(user)
-    own_council = (
-        profile is not None and profile.council_id is not None and profile.council_id == case_study.lead_council_id
-    )
-    writer = curator or user_writes_for(user, case_study.lead_council_id)
-    published = case_study.status == PUBLISHED
-    contactable = published and bool(case_study.contact_email) and not own_council
-    return CaseStudyActions(
-        signed_in=True,
-        can_edit=case_study_editable_by(user, case_study),
-        can_see_history=writer,
-        can_review=curator and case_study.status == CaseStudy.Status.SUBMITTED,
-        can_reuse=published and profile is not None and profile.council_id is not None and not own_council,
-        can_contact=contactable,
-        can_ask_to_visit=contactable and case_study.hosts_visits,
-    )
 
 
 def adoptions_of_council_work(council: Council) -> QuerySet[Adoption]:

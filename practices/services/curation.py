@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.utils.text import slugify
 from taggit.models import Tag
 
+from portal.audit import Action, audit_record
 from practices.models import CaseStudy, CitizenGroup, Framework, FrameworkLink
 from practices.services.discovery_stats import discovery_stats_refresh
 from practices.services.search_index import search_index_update
+from practices.services.tags import tag_slug_available
 
 
 class CurationError(Exception):
@@ -104,6 +105,13 @@ def framework_unlink(*, case_study: CaseStudy, framework: Framework, actor) -> N
     link._history_user = actor
     link._change_reason = "Unlinked by a curator"
     link.delete()
+    audit_record(
+        action=Action.DELETED,
+        actor=actor,
+        target=f"Link from “{case_study.title}” to “{framework.title}”",
+        target_url=case_study.get_absolute_url(),
+        detail="Framework link removed (kept in the link's history)",
+    )
     search_index_update(case_study_ids=[case_study.pk])
     discovery_stats_refresh()
 
@@ -192,6 +200,13 @@ def tag_merge(*, sources: list[Tag], target: Tag, actor) -> TagMergeResult:
         items, actor=actor, reason=f"Tags merged: {', '.join(names)} → {target.name}"
     )
     discovery_stats_refresh()
+    audit_record(
+        action=Action.TAG_MERGED,
+        actor=actor,
+        target=target.name,
+        target_url=f"/tags/{target.slug}/",
+        detail=f"{', '.join(names)} → {target.name}: {case_studies} case studies and {frameworks} frameworks re-tagged",
+    )
     return TagMergeResult(target=target, merged_names=names, case_studies=case_studies, frameworks=frameworks)
 
 
@@ -201,17 +216,19 @@ def tag_rename(*, tag: Tag, name: str, actor) -> Tag:
     name = " ".join(name.split())
     if not name:
         raise CurationError("Enter the new name for the tag.")
-    slug = slugify(name)
-    if not slug:
-        raise CurationError("Use letters or numbers in the tag name.")
-    clash = Tag.objects.exclude(pk=tag.pk).filter(name__iexact=name).first() or (
-        Tag.objects.exclude(pk=tag.pk).filter(slug=slug).first()
-    )
+    clash = Tag.objects.exclude(pk=tag.pk).filter(name__iexact=name).first()
     if clash is not None:
         raise CurationError(f"There is already a tag called “{clash.name}”. Merge the two tags instead.")
     tag = Tag.objects.select_for_update().get(pk=tag.pk)
     old_name = tag.name
-    tag.name, tag.slug = name, slug
+    tag.name, tag.slug = name, tag_slug_available(name, exclude_pk=tag.pk)
     tag.save()
     _record_tag_change(_tagged_items([tag.pk]), actor=actor, reason=f"Tag renamed: {old_name} → {name}")
+    audit_record(
+        action=Action.TAG_RENAMED,
+        actor=actor,
+        target=name,
+        target_url=f"/tags/{tag.slug}/",
+        detail=f"{old_name} → {name}",
+    )
     return tag

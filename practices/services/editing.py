@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from portal.audit import Action, audit_record
 from practices.models import CASE_STUDY_CONTENT_FIELDS, CaseStudy
 from practices.services.search_index import search_index_update
 from practices.services.workflow import change_reason
@@ -187,4 +188,11 @@ def case_study_restore(*, case_study: CaseStudy, history_id: int, by, expected_v
     changed = _apply(current, content, by=by, reason=f"Restored the version of {when}")
     if not changed:
         raise EditError("That version is the same as the current one: there is nothing to restore.")
+    audit_record(
+        action=Action.RESTORED,
+        actor=by,
+        target=current.title,
+        target_url=current.get_absolute_url(),
+        detail=f"The version of {when}; changed: {', '.join(changed)}",
+    )
     return current

@@ -80,7 +80,8 @@ def _csv_row(row: dict[str, str]) -> dict[str, Any]:
         elif key == "hosts_visits":
             record[key] = value.lower() in {"yes", "true", "1", "y"}
         elif key in {"start_year", "end_year"}:
-            record[key] = int(value) if value.isdigit() else (value or None)
+            # ASCII digits only; anything else is left for validation to report against its record.
+            record[key] = int(value) if value.isascii() and value.isdigit() else (value or None)
         else:
             record[key] = value or ("" if key not in {"published_at", "review_by"} else None)
     record["frameworks"] = [{"framework": slug} for slug in record.get("frameworks", [])]

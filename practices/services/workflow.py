@@ -7,6 +7,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from portal.audit import Action, audit_record
 from practices.models import CaseStudy, ReviewNote
 from practices.services.discovery_stats import discovery_stats_refresh
 from practices.services.search_index import search_index_update
@@ -67,6 +68,15 @@ def case_study_transition(*, case_study: CaseStudy, to_status: str, by=None, rea
     if by is not None:
         case_study._history_user = by
     case_study.save()
+    audited = {Status.PUBLISHED: Action.PUBLISHED, Status.RETURNED: Action.RETURNED}.get(to_status)
+    if audited:
+        audit_record(
+            action=audited,
+            actor=by,
+            target=case_study.title,
+            target_url=case_study.get_absolute_url(),
+            detail=reason if to_status == Status.RETURNED else "",
+        )
     # Publishing adds the item to search; archiving or returning removes it.
     search_index_update(case_study_ids=[case_study.pk])
     if Status.PUBLISHED in (from_status, to_status):

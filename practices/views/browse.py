@@ -4,8 +4,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from portal.caching import cache_for_visitors
+from practices.selectors import access, discovery
 from practices.selectors import browse as selectors
-from practices.selectors import discovery
 from practices.views import search as search_views
 
 FRAMEWORKS_PER_PAGE = 30
@@ -19,14 +19,14 @@ def case_study_list(request):
 
 @cache_for_visitors
 def case_study_detail(request, slug):
-    case_study = selectors.case_study_get_for_user(request.user, slug)
+    case_study = access.case_study_get_for_user(request.user, slug)
     return render(
         request,
         "practices/case_study_detail.html",
         {
             "case_study": case_study,
             "discovery": discovery.case_study_discovery(request.user, case_study),
-            "actions": selectors.case_study_actions_for(request.user, case_study),
+            "actions": access.case_study_actions_for(request.user, case_study),
         },
     )
 
@@ -39,7 +39,7 @@ def framework_list(request):
 
 @cache_for_visitors
 def framework_detail(request, slug):
-    framework = selectors.framework_get_for_user(request.user, slug)
+    framework = access.framework_get_for_user(request.user, slug)
     links = selectors.framework_implementations(framework)
     return render(
         request,
@@ -55,7 +55,7 @@ def framework_detail(request, slug):
 
 @cache_for_visitors
 def tag_detail(request, slug):
-    tag = selectors.tag_get(slug)
+    tag = access.tag_get_public(slug)
     return render(
         request,
         "practices/tag_detail.html",

@@ -1,17 +1,17 @@
-"""Curator pages: link and unlink frameworks, generalise a case study, merge and rename tags, the freshness queue."""
+"""Curator pages: link and unlink frameworks, generalise a case study, merge and rename tags, the freshness queue.
 
-from functools import wraps
+Every view here is @curator_required (portal/access.py): signed in, a curator, with two-factor authentication.
+"""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from councils.selectors import user_is_curator
+from portal.access import curator_required
+from portal.audit import Action, audit_entries
 from practices.forms.curation import FrameworkLinkForm, GeneraliseForm, TagMergeForm, TagRenameForm
 from practices.models import CaseStudy, Framework
 from practices.selectors import curation as selectors
@@ -27,19 +27,6 @@ from practices.services.curation import (
 from practices.services.freshness import freshness_mark_reviewed
 
 PAGE_SIZE = 25
-
-
-def curator_required(view):
-    """Visitors go to sign in; signed-in members who are not curators get 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not user_is_curator(request.user):
-            raise PermissionDenied("Only curators can use this page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @curator_required
@@ -232,3 +219,26 @@ def mark_reviewed(request, kind, slug):
     item = freshness_mark_reviewed(item=item, actor=request.user)
     messages.success(request, f"“{item}” marked as reviewed; next review by {item.review_by:%-d %B %Y}.")
     return redirect(reverse("practices:curate_freshness"))
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@curator_required
+@require_GET
+def audit_log(request):
+    """Who signed in, changed roles or 2FA, published, returned, restored, merged, renamed or deleted what."""
+    action = request.GET.get("action", "")
+    if action not in Action.values:
+        action = ""
+    page = Paginator(audit_entries(action=action), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "practices/curate/audit.html",
+        {
+            "page": page,
+            "action": action,
+            "actions": Action.choices,
+            "query_prefix": f"action={action}&" if action else "",
+        },
+    )

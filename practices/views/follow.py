@@ -10,6 +10,7 @@ from taggit.models import Tag
 
 from councils.models import ServiceSilo
 from practices.models import Framework
+from practices.selectors import access
 from practices.selectors.discovery import follows_for_user
 from practices.services.follows import follow_create, follow_delete
 
@@ -20,6 +21,8 @@ def _target(kind, slug):
     model = FOLLOWABLE.get(kind)
     if model is None:
         raise Http404("Only silos, tags and frameworks can be followed")
+    if model is Tag:
+        return access.tag_get_public(slug)  # a tag on drafts only is not there yet
     target = get_object_or_404(model, slug=slug)
     if isinstance(target, Framework) and target.status != Framework.Status.PUBLISHED:
         raise Http404("No framework found")

@@ -1,58 +1,30 @@
 """Curators review submissions (publish, or return with a comment), link frameworks on publishing, restore versions.
 
-Every page here needs a curator with two-factor authentication turned on.
+Every page here is @curator_required (portal/access.py): signed in, a curator, with two-factor authentication.
 """
 
 from __future__ import annotations
 
 import re
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from councils.adapters import curator_needs_two_factor
-from councils.selectors import user_is_curator
+from portal.access import curator_required
 from practices.forms.curation import FrameworkLinkForm
 from practices.forms.submission import ReturnForm
 from practices.models import CaseStudy
+from practices.selectors import access
 from practices.selectors import browse as selectors
 from practices.selectors.discovery import frameworks_suggested_for
 from practices.services.editing import EditConflict, EditError, case_study_restore
 from practices.services.workflow import WorkflowError, case_study_publish, case_study_return
 from practices.views.curate import framework_link_from_form
-from practices.views.submit import explained_403, two_factor_first
-
-ONLY_CURATORS = "Only curators can review, publish and restore case studies."
-
-
-def curator_view(view):
-    """Signed in (else sign-in page), a curator (else 403), with two-factor authentication (else set it up).
-
-    Views taking a ``slug`` first look the case study up for the user, so what
-    they may not see is a 404 before it is a 403.
-    """
-
-    @login_required
-    @explained_403
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if "slug" in kwargs:
-            kwargs["case_study"] = selectors.case_study_get_for_user(request.user, kwargs.pop("slug"))
-        if not user_is_curator(request.user):
-            raise PermissionDenied(ONLY_CURATORS)
-        if curator_needs_two_factor(request.user):
-            return two_factor_first(request)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @require_GET
-@curator_view
+@curator_required
 def review_queue(request):
     return render(request, "practices/review/queue.html", {"case_studies": selectors.case_studies_awaiting_review()})
 
@@ -72,14 +44,16 @@ def _review_page(request, case_study: CaseStudy, *, return_form=None, status=200
 
 
 @require_GET
-@curator_view
-def review_detail(request, case_study):
+@curator_required
+def review_detail(request, slug):
+    case_study = access.case_study_get_for_user(request.user, slug)
     return _review_page(request, case_study)
 
 
 @require_POST
-@curator_view
-def review_publish(request, case_study):
+@curator_required
+def review_publish(request, slug):
+    case_study = access.case_study_get_for_user(request.user, slug)
     try:
         case_study_publish(case_study=case_study, by=request.user)
     except WorkflowError as error:
@@ -90,8 +64,9 @@ def review_publish(request, case_study):
 
 
 @require_POST
-@curator_view
-def review_return(request, case_study):
+@curator_required
+def review_return(request, slug):
+    case_study = access.case_study_get_for_user(request.user, slug)
     form = ReturnForm(request.POST)
     if not form.is_valid():
         return _review_page(request, case_study, return_form=form, status=400)
@@ -137,14 +112,16 @@ def _frameworks_page(request, case_study, *, bound=None, status=200):
 
 
 @require_GET
-@curator_view
-def review_frameworks(request, case_study):
+@curator_required
+def review_frameworks(request, slug):
+    case_study = access.case_study_get_for_user(request.user, slug)
     return _frameworks_page(request, case_study)
 
 
 @require_POST
-@curator_view
-def review_link(request, case_study):
+@curator_required
+def review_link(request, slug):
+    case_study = access.case_study_get_for_user(request.user, slug)
     prefix = request.POST.get("form_prefix") or None
     if prefix is not None and not _PREFIX.match(prefix):
         prefix = None
@@ -157,8 +134,9 @@ def review_link(request, case_study):
 
 
 @require_POST
-@curator_view
-def history_restore(request, case_study, history_id: int):
+@curator_required
+def history_restore(request, slug, history_id: int):
+    case_study = access.case_study_get_for_user(request.user, slug)
     try:
         expected = int(request.POST.get("version", ""))
     except ValueError:

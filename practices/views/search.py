@@ -8,6 +8,7 @@ from django.http import QueryDict
 from django.shortcuts import render
 
 from practices.forms.search import SORTS, SearchForm
+from practices.selectors import access
 from practices.selectors import search as selectors
 
 LIST_FACETS = ("silo", "kind", "region", "tag", "framework", "group", "funding", "year")
@@ -77,6 +78,8 @@ def _links(request, outcome, form) -> dict:
         return f"{search_path}?{urlencode(pairs)}"
 
     keep = _without(query, {"q", "page", "exact"})
+    # Only tags that published work carries: a tag on drafts alone says what is being written.
+    published_slugs = access.tag_slugs_published([tag["slug"] for tag in outcome.similar_tags])
     return {
         "outcome": outcome,
         "notices": form.notices + outcome.notices,
@@ -88,7 +91,11 @@ def _links(request, outcome, form) -> dict:
         "original_url": search_url([("q", outcome.corrected_from), ("exact", "1"), *keep])
         if outcome.corrected_from
         else "",
-        "similar_tags": [{**tag, "url": search_url([("tag", tag["slug"])])} for tag in outcome.similar_tags],
+        "similar_tags": [
+            {**tag, "url": search_url([("tag", tag["slug"])])}
+            for tag in outcome.similar_tags
+            if tag["slug"] in published_slugs
+        ],
     }
 
 

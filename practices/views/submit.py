@@ -6,17 +6,20 @@ what they may see but not do is a 403 page that says why.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from councils.adapters import curator_needs_two_factor
-from councils.models import MemberProfile
 from councils.selectors import member_profile, user_is_curator
+from portal.access import (
+    curator_needs_two_factor,
+    explained_403,
+    officer_required,
+    two_factor_first,
+    user_writer_profile,
+)
 from practices.forms.submission import (
     AdoptionForm,
     CaseStudyForm,
@@ -25,6 +28,7 @@ from practices.forms.submission import (
     case_study_review_problems,
 )
 from practices.models import Adoption, CaseStudy, Enquiry
+from practices.selectors import access
 from practices.selectors import browse as selectors
 from practices.services.adoptions import AdoptionError, adoption_council_for, adoption_record
 from practices.services.editing import (
@@ -39,45 +43,6 @@ from practices.services.workflow import WorkflowError, case_study_submit
 Status = CaseStudy.Status
 # Statuses an officer can still send for review from.
 SENDABLE = {Status.DRAFT, Status.RETURNED}
-
-
-def explained_403(view):
-    """Turn PermissionDenied into a page that says why, rather than a bare 'Forbidden'."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as error:
-            return forbidden(request, str(error) or "You cannot do that here.")
-
-    return wrapper
-
-
-def forbidden(request, reason: str, *, title: str = "You cannot do this"):
-    return render(request, "practices/submit/forbidden.html", {"reason": reason, "title": title}, status=403)
-
-
-def two_factor_first(request):
-    """Send a curator without two-factor authentication to set it up (with a message saying why)."""
-    messages.warning(
-        request,
-        "Curators must turn on two-factor authentication before they can review or change other councils' work.",
-    )
-    return redirect("mfa_activate_totp")
-
-
-def _writer(user) -> MemberProfile | None:
-    """The profile of someone who writes for a council (officer, or curator with a council)."""
-    profile = member_profile(user)
-    if profile is None or profile.council_id is None or profile.role == MemberProfile.Role.MEMBER:
-        return None
-    return profile
-
-
-def _not_a_writer(request):
-    profile = member_profile(request.user)
-    return render(request, "practices/submit/not_a_writer.html", {"profile": profile}, status=403)
 
 
 def _form_page(request, form, case_study=None, *, conflict=None, status=200):
@@ -115,13 +80,11 @@ def _after_save(request, case_study: CaseStudy, action: str, *, changed: list[st
     return redirect("practices:case_study_edit", slug=case_study.slug)
 
 
-@login_required
+@officer_required
 @require_GET
 def submit_home(request):
     """The officer's page: their council's write-ups and where each one is."""
-    profile = _writer(request.user)
-    if profile is None:
-        return _not_a_writer(request)
+    profile = user_writer_profile(request.user)
     return render(
         request,
         "practices/submit/home.html",
@@ -129,12 +92,10 @@ def submit_home(request):
     )
 
 
-@login_required
+@officer_required
 @require_http_methods(["GET", "POST"])
 def case_study_new(request):
-    profile = _writer(request.user)
-    if profile is None:
-        return _not_a_writer(request)
+    profile = user_writer_profile(request.user)
     if request.method == "POST":
         action = request.POST.get("action", "save")
         form = CaseStudyForm(request.POST, for_review=action == "submit")
@@ -183,10 +144,8 @@ def _shown(value) -> str:
 @require_http_methods(["GET", "POST"])
 @explained_403
 def case_study_edit(request, slug):
-    case_study = selectors.case_study_get_for_user(request.user, slug, write=True)
-    if curator_needs_two_factor(request.user) and not selectors.user_writes_for(
-        request.user, case_study.lead_council_id
-    ):
+    case_study = access.case_study_get_for_user(request.user, slug, write=True)
+    if curator_needs_two_factor(request.user) and not access.user_writes_for(request.user, case_study.lead_council_id):
         return two_factor_first(request)
     if request.method == "GET":
         return _form_page(request, CaseStudyForm(instance=case_study), case_study)
@@ -228,8 +187,8 @@ def case_study_edit(request, slug):
 
 def _writer_view_of(request, slug) -> CaseStudy:
     """The case study for its writers: 404 if not visible, 403 if visible but theirs to read only."""
-    case_study = selectors.case_study_get_for_user(request.user, slug)
-    if not (selectors.user_writes_for(request.user, case_study.lead_council_id) or user_is_curator(request.user)):
+    case_study = access.case_study_get_for_user(request.user, slug)
+    if not (access.user_writes_for(request.user, case_study.lead_council_id) or user_is_curator(request.user)):
         raise PermissionDenied("Only officers of the council that wrote this, and curators, can use this page.")
     return case_study
 
@@ -246,8 +205,8 @@ def case_study_preview(request, slug):
             "case_study": case_study,
             "problems": case_study_review_problems(case_study) if case_study.status in SENDABLE else [],
             "advice": case_study_advice(case_study) if case_study.status in SENDABLE else [],
-            "can_edit": selectors.case_study_editable_by(request.user, case_study),
-            "sendable": case_study.status in SENDABLE and selectors.case_study_editable_by(request.user, case_study),
+            "can_edit": access.case_study_editable_by(request.user, case_study),
+            "sendable": case_study.status in SENDABLE and access.case_study_editable_by(request.user, case_study),
             "review_notes": selectors.review_notes_for(case_study)[:3],
         },
     )
@@ -257,7 +216,7 @@ def case_study_preview(request, slug):
 @require_POST
 @explained_403
 def case_study_send_for_review(request, slug):
-    case_study = selectors.case_study_get_for_user(request.user, slug, write=True)
+    case_study = access.case_study_get_for_user(request.user, slug, write=True)
     if case_study.status not in SENDABLE:
         messages.error(
             request, f"This case study is {case_study.get_status_display().lower()}: it cannot be sent for review now."
@@ -357,18 +316,18 @@ def _reuse(request, *, case_study=None, framework=None):
 @require_http_methods(["GET", "POST"])
 @explained_403
 def case_study_reuse(request, slug):
-    return _reuse(request, case_study=selectors.case_study_get_for_user(request.user, slug))
+    return _reuse(request, case_study=access.case_study_get_for_user(request.user, slug))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @explained_403
 def framework_reuse(request, slug):
-    return _reuse(request, framework=selectors.framework_get_for_user(request.user, slug))
+    return _reuse(request, framework=access.framework_get_for_user(request.user, slug))
 
 
 def _enquiry(request, slug, kind: str):
-    case_study = selectors.case_study_get_for_user(request.user, slug)
+    case_study = access.case_study_get_for_user(request.user, slug)
     refusal = enquiry_refusal(request.user, case_study, kind)
     if refusal:
         raise PermissionDenied(refusal)

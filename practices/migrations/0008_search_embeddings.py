@@ -21,7 +21,7 @@ def add_vector_storage(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("practices", "0006_refused_edits"),
+        ("practices", "0007_tag_ascii_slugs"),
     ]
 
     operations = [
