@@ -272,16 +272,25 @@ def model_problem() -> str | None:
     return None
 
 
+_files_checked: dict[tuple, str | None] = {}
+
+
 def files_problem() -> str | None:
-    """Why the model's files are unusable (missing or not the pinned ones), without loading the model."""
+    """Why the model's files are unusable (missing or not the pinned ones), without loading the model.
+
+    Hashed once per process and file (the health check asks on every poll).
+    """
     if _encoder is not None:
         return None
-    try:
-        _checked_bytes(tokenizer_file(), TOKENIZER_SHA256, "embedding vocabulary")
-        _checked_bytes(model_file(), MODEL_SHA256, "embedding model")
-    except ModelUnavailable as exc:
-        return str(exc)
-    return None
+    key = (str(model_file()), str(tokenizer_file()))
+    if key not in _files_checked:
+        try:
+            _checked_bytes(tokenizer_file(), TOKENIZER_SHA256, "embedding vocabulary")
+            _checked_bytes(model_file(), MODEL_SHA256, "embedding model")
+            _files_checked[key] = None
+        except ModelUnavailable as exc:
+            _files_checked[key] = str(exc)
+    return _files_checked[key]
 
 
 def embed_texts(texts: list[str]) -> np.ndarray:
