@@ -232,14 +232,19 @@ def _load() -> Encoder:
     import onnxruntime
 
     vocab = _checked_bytes(tokenizer_file(), TOKENIZER_SHA256, "embedding vocabulary")
-    model = _checked_bytes(model_file(), MODEL_SHA256, "embedding model")
+    _checked_bytes(model_file(), MODEL_SHA256, "embedding model")
     options = onnxruntime.SessionOptions()
+    # Without the arena, memory used by a batch goes back after it: a web
+    # worker that embeds a published write-up does not keep ~200 MB for good.
+    options.enable_cpu_mem_arena = False
     # One thread per request: a web worker serves one request at a time, and
     # the bulk command runs its own batches; more threads only contend.
     options.intra_op_num_threads = int(os.environ.get("PORTAL_EMBEDDING_THREADS", "1"))
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
-    session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    # Loaded from the checked path, not from the bytes: a session built from
+    # bytes keeps a second copy of the model (about 40 MB more per worker).
+    session = onnxruntime.InferenceSession(str(model_file()), options, providers=["CPUExecutionProvider"])
     return Encoder(WordPieceTokenizer.from_json(vocab), session)
 
 
