@@ -27,8 +27,10 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 DIMENSIONS = 384
 # all-MiniLM-L6-v2 was trained on passages of at most 128 word pieces; more
@@ -199,6 +201,8 @@ class Encoder:
 
     def embed(self, texts: list[str], *, batch_size: int = 32) -> np.ndarray:
         """Unit-length float32 vectors, one row per text, in the order given."""
+        import numpy as np  # here, so importing this module costs a web worker's start-up nothing
+
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         encoded = [self.tokenizer.encode(text) for text in texts]
@@ -296,6 +300,11 @@ def files_problem() -> str | None:
         except ModelUnavailable as exc:
             _files_checked[key] = str(exc)
     return _files_checked[key]
+
+
+def known_problem() -> str | None:
+    """A problem already found in this process (loading or checking the files), without doing any work."""
+    return _failure or next((problem for problem in _files_checked.values() if problem), None)
 
 
 def embed_texts(texts: list[str]) -> np.ndarray:
