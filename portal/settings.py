@@ -119,6 +119,9 @@ DATABASE_ROUTERS = ["portal.db_router.PrimaryReplicaRouter"] if env("DATABASE_RE
 # How long a browser keeps reading from the primary after it wrote something.
 REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Meaning-based search and discovery (sentence embeddings in pgvector). Off, or
+# on a server without pgvector, search and discovery use words and tags alone.
+SEMANTIC_SEARCH = env.bool("SEMANTIC_SEARCH", default=True)
 
 # Two caches. "default" holds what every app server must agree on: rate-limit
 # counts (allauth's sign-in, sign-up and reset limits) and anything else shared.

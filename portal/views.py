@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 
 from portal.caching import cache_for_visitors
 from portal.outage import database_unavailable, outage_response, render_without_database
+from practices.checks import semantic_search_status
 from practices.selectors import browse as selectors
 from practices.selectors import places
 
@@ -33,7 +34,8 @@ def healthz(request):
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        return JsonResponse({"status": "ok", "database": "ok"})
+        _, search = semantic_search_status(check_files=False)
+        return JsonResponse({"status": "ok", "database": "ok", "search": search})
     except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
         return JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)
 
