@@ -64,8 +64,8 @@ class PageSitemap(_SiteUrlSitemap):
             "home",
             "practices:case_study_list",
             "practices:framework_list",
-            "councils:council_list",
-            "councils:silo_list",
+            "practices:council_list",
+            "practices:silo_list",
             "practices:insights",
             "api:docs",
         ]

@@ -7,6 +7,7 @@ and for anything in the HTML that would run as script.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from html.parser import HTMLParser
@@ -182,6 +183,7 @@ class ScriptFinder(HTMLParser):
         self.problems: list[str] = []
         self._script_start: int | None = None
         self._script_text = ""
+        self._script_type = ""
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
@@ -201,6 +203,7 @@ class ScriptFinder(HTMLParser):
                 self.problems.append(f"<script src={src[:60]!r}>")
             self._script_start = 0
             self._script_text = ""
+            self._script_type = (dict(attrs).get("type") or "").strip().lower()
 
     handle_startendtag = handle_starttag
 
@@ -211,7 +214,13 @@ class ScriptFinder(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "script" and self._script_start is not None:
             text = self._script_text.strip()
-            if text and not _SAFE_INLINE_SCRIPT.match(text):
+            if self._script_type == "application/ld+json":
+                # Structured data is never run; it must still be whole JSON, or input broke out of it.
+                try:
+                    json.loads(text)
+                except ValueError:
+                    self.problems.append(f"JSON-LD that is not whole JSON {text[:60]!r}")
+            elif text and not _SAFE_INLINE_SCRIPT.match(text):
                 self.problems.append(f"inline <script>{text[:60]!r}")
             self._script_start = None
 

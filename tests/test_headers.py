@@ -121,6 +121,7 @@ def test_production_sends_hsts_for_a_year_with_subdomains():
         "DATABASE_URL": "postgres://x@/y",
         "SECRET_KEY": "s" * 64,
         "ALLOWED_HOSTS": "practice.example.gov.uk",
+        "SITE_URL": "https://practice.example.gov.uk",
     }
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     seconds, subdomains, redirect = result.stdout.split()
