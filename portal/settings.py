@@ -96,6 +96,9 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Meaning-based search and discovery (sentence embeddings in pgvector). Off, or
+# on a server without pgvector, search and discovery use words and tags alone.
+SEMANTIC_SEARCH = env.bool("SEMANTIC_SEARCH", default=True)
 
 # Two caches. "default" holds what every app server must agree on: rate-limit
 # counts (allauth's sign-in, sign-up and reset limits) and anything else shared.

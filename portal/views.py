@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 
 from councils.selectors import silos_with_counts
 from portal.caching import cache_for_visitors
+from practices.checks import semantic_search_status
 from practices.selectors import browse as selectors
 
 
@@ -30,7 +31,8 @@ def healthz(request):
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        return JsonResponse({"status": "ok", "database": "ok"})
+        _, search = semantic_search_status()
+        return JsonResponse({"status": "ok", "database": "ok", "search": search})
     except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
         return JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)
 

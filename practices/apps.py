@@ -9,6 +9,7 @@ class PracticesConfig(AppConfig):
     def ready(self):
         from taggit.models import Tag
 
+        from practices import checks  # noqa: F401 - registers the system checks
         from practices.services.tags import tag_slug_ensure_ascii
 
         # taggit creates tags itself; see tag_slug_ensure_ascii for why this is a signal.

@@ -477,6 +477,32 @@ class SearchDocument(models.Model):
         return f"Search document for {self.case_study or self.framework}"
 
 
+class SearchEmbedding(models.Model):
+    """What one search document means, as a sentence-embedding vector (practices.services.embeddings).
+
+    The ``embedding`` column (pgvector's ``vector(384)``, with an HNSW index) is
+    not a model field: migration 0008 adds it, with the extension, only on a
+    server that has pgvector, and practices.semantic.storage says whether it is
+    there. Without it this table stays empty and search and discovery work on
+    words and tags alone. ``source_hash`` is the SHA-256 of the text that was
+    embedded, so unchanged items are not embedded again.
+    """
+
+    document = models.OneToOneField(
+        SearchDocument,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        # The database's own ON DELETE CASCADE (added by the migration) removes
+        # the vector when the search index deletes a document in SQL.
+        db_constraint=False,
+        related_name="embedding",
+    )
+    source_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"embedding of search document {self.document_id}"
+
+
 class SearchTerm(models.Model):
     """A word seen in titles, summaries and tags: the vocabulary 'did you mean' corrects typos against."""
 

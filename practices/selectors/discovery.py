@@ -8,10 +8,45 @@ from taggit.models import Tag
 from councils.models import ServiceSilo
 from councils.selectors import user_is_curator
 from practices.models import CaseStudy, Follow, Framework
+from practices.semantic import storage as semantic_storage
 
 # Content types are looked up inside the SQL so no panel spends a query on them.
 _CT_CASE_STUDY = "(SELECT id FROM django_content_type WHERE app_label = 'practices' AND model = 'casestudy')"
 _CT_FRAMEWORK = "(SELECT id FROM django_content_type WHERE app_label = 'practices' AND model = 'framework')"
+
+# The case study's own embedding, and the published case studies nearest it in
+# meaning (read from the HNSW index: at most its default ef_search of 40 rows,
+# so no setting has to be changed first). Only used where the server has
+# pgvector; every panel works on tags alone without it.
+_ME_CTE = """
+me AS (
+    SELECT e.embedding AS v FROM practices_searchembedding e
+      JOIN practices_searchdocument d ON d.id = e.document_id
+     WHERE d.case_study_id = %(id)s
+)"""
+_NEAR_CTE = """
+near AS (
+    SELECT d.case_study_id AS id, -n.dist AS sim
+      FROM (SELECT e.document_id, e.embedding <#> (SELECT v FROM me) AS dist
+              FROM practices_searchembedding e
+             WHERE EXISTS (SELECT 1 FROM me)
+             ORDER BY e.embedding <#> (SELECT v FROM me) LIMIT 40) AS n
+      JOIN practices_searchdocument d ON d.id = n.document_id
+     WHERE d.case_study_id IS NOT NULL AND d.case_study_id <> %(id)s
+)"""
+_NO_NEAR_CTE = """
+near AS (SELECT NULL::bigint AS id, NULL::float8 AS sim WHERE false)"""
+
+# Similarity (cosine) above which two write-ups are said to take a similar
+# approach, and above which one stands in for "the same practice" when no
+# framework is linked. Measured on the evaluation in tests/ (docs/search.md).
+SIMILAR_APPROACH = 0.45
+SAME_PRACTICE_BY_MEANING = 0.4
+
+
+def _meaning_ctes(vectors: bool) -> str:
+    return (_ME_CTE + "," + _NEAR_CTE) if vectors else _NO_NEAR_CTE
+
 
 # Shared tags count for more than shared words: tags are chosen by people to
 # name the capability, words also carry local detail.
@@ -78,9 +113,18 @@ SELECT scored.id, scored.shared_tag_ids,
        CASE WHEN fw_tags * cs_tags = 0 THEN 0
             ELSE cardinality(shared_tag_ids) / sqrt(fw_tags * cs_tags) END AS tag_score,
        CASE WHEN coalesce(fw_norm, 0) * coalesce(cs_norm.total, 0) = 0 THEN 0
-            ELSE coalesce(shared_weight, 0) / sqrt(fw_norm * cs_norm.total) END AS text_score
+            ELSE coalesce(shared_weight, 0) / sqrt(fw_norm * cs_norm.total) END AS text_score,
+       {{meaning}} AS meaning_score
   FROM scored CROSS JOIN cs_norm
 """
+# The framework's similarity in meaning to the case study (frameworks are few,
+# so each is read by key; no index needed).
+_SUGGEST_MEANING = """(SELECT greatest(-(fe.embedding <#> ce.embedding), 0)
+          FROM practices_searchdocument fd JOIN practices_searchembedding fe ON fe.document_id = fd.id,
+               practices_searchdocument cd JOIN practices_searchembedding ce ON ce.document_id = cd.id
+         WHERE fd.framework_id = scored.id AND cd.case_study_id = %(id)s)"""
+# With meaning available, it takes a share of the weight from tags and words.
+_SUGGEST_WEIGHTS_WITH_MEANING = (0.45, 0.15, 0.4)
 
 
 def frameworks_suggested_for(case_study: CaseStudy, limit: int = 5) -> list[Framework]:
@@ -94,32 +138,38 @@ def frameworks_suggested_for(case_study: CaseStudy, limit: int = 5) -> list[Fram
     """
     if case_study.pk is None or limit <= 0:
         return []
+    vectors = semantic_storage.vectors_available()
+    sql = _SUGGEST_SQL.replace("{meaning}", _SUGGEST_MEANING if vectors else "NULL::float8")
     with connection.cursor() as cursor:
-        cursor.execute(_SUGGEST_SQL, {"id": case_study.pk})
+        cursor.execute(sql, {"id": case_study.pk})
         rows = cursor.fetchall()
+
+    def score(tag_score, text_score, meaning_score) -> float:
+        if meaning_score is None:
+            return _SUGGEST_TAG_WEIGHT * float(tag_score) + _SUGGEST_TEXT_WEIGHT * float(text_score)
+        tag_weight, text_weight, meaning_weight = _SUGGEST_WEIGHTS_WITH_MEANING
+        return tag_weight * float(tag_score) + text_weight * float(text_score) + meaning_weight * float(meaning_score)
+
     ranked = sorted(
         (
-            (
-                _SUGGEST_TAG_WEIGHT * float(tag_score) + _SUGGEST_TEXT_WEIGHT * float(text_score),
-                pk,
-                shared,
-                tag_score,
-                text_score,
-            )
-            for pk, shared, tag_score, text_score in rows
-            if _SUGGEST_TAG_WEIGHT * float(tag_score) + _SUGGEST_TEXT_WEIGHT * float(text_score) >= _SUGGEST_MIN_SCORE
+            (score(tag_score, text_score, meaning_score), pk, shared, tag_score, text_score, meaning_score)
+            for pk, shared, tag_score, text_score, meaning_score in rows
         ),
         key=lambda row: (-row[0], row[1]),
-    )[:limit]
+    )
+    # Meaning alone gives every framework some score, so the bar rises with it.
+    floor = _SUGGEST_MIN_SCORE if not vectors else _SUGGEST_MIN_SCORE + 0.4 * 0.35
+    ranked = [row for row in ranked if row[0] >= floor][:limit]
     if not ranked:
         return []
     frameworks = Framework.objects.prefetch_related("tags", "silos").in_bulk([row[1] for row in ranked])
     result = []
-    for score, pk, shared_ids, tag_score, text_score in ranked:
+    for total, pk, shared_ids, tag_score, text_score, meaning_score in ranked:
         framework = frameworks[pk]
-        framework.score = round(score, 3)
+        framework.score = round(total, 3)
         framework.tag_score = round(float(tag_score), 3)
         framework.text_score = round(float(text_score), 3)
+        framework.meaning_score = round(float(meaning_score), 3) if meaning_score is not None else None
         shared = set(shared_ids or ())
         framework.shared_tags = sorted((tag for tag in framework.tags.all() if tag.pk in shared), key=lambda t: t.name)
         result.append(framework)
@@ -172,6 +222,49 @@ SELECT id, framework_ids FROM ranked
  ORDER BY silo_rank, shared DESC, published_at DESC, id DESC
  LIMIT %(limit)s
 """
+
+
+_SAME_BY_MEANING_SQL = f"""
+WITH {_ME_CTE.strip()},
+{_NEAR_CTE.strip()},
+ranked AS (
+    SELECT c.id, near.sim, c.primary_silo_id,
+           row_number() OVER (PARTITION BY c.primary_silo_id ORDER BY near.sim DESC, c.id DESC) AS silo_rank
+      FROM near JOIN practices_casestudy c ON c.id = near.id
+     WHERE c.status = 'published' AND c.primary_silo_id <> %(silo)s AND near.sim >= %(min_sim)s
+)
+SELECT id, sim FROM ranked ORDER BY silo_rank, sim DESC, id DESC LIMIT %(limit)s
+"""
+
+
+def case_studies_same_practice_by_meaning(case_study: CaseStudy, limit: int = 6) -> list[CaseStudy]:
+    """For a case study with no framework linked: the closest in meaning in other silos, one per silo first.
+
+    Each carries ``similarity``. Empty without pgvector. Two queries.
+    """
+    if case_study.pk is None or not semantic_storage.vectors_available():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SAME_BY_MEANING_SQL,
+            {
+                "id": case_study.pk,
+                "silo": case_study.primary_silo_id,
+                "min_sim": SAME_PRACTICE_BY_MEANING,
+                "limit": limit,
+            },
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    found = CaseStudy.objects.select_related("lead_council", "primary_silo").in_bulk([pk for pk, _ in rows])
+    result = []
+    for pk, sim in rows:
+        item = found[pk]
+        item.similarity = float(sim)
+        item.shared_frameworks = []
+        result.append(item)
+    return result
 
 
 def case_studies_same_practice_other_silos(case_study: CaseStudy, limit: int = 6) -> list[CaseStudy]:
@@ -231,42 +324,70 @@ rarity AS (
       FROM practices_silo_tag_stats st CROSS JOIN totals
      WHERE st.tag_id IN (SELECT tag_id FROM my_tags)
      GROUP BY st.tag_id, totals.n
+),
+tagged AS (
+    SELECT st.silo_id,
+           sum(rarity.weight * ln(1 + st.case_studies)) AS score,
+           array_agg(st.tag_id ORDER BY st.case_studies DESC, st.tag_id) AS tag_ids,
+           array_agg(st.case_studies ORDER BY st.case_studies DESC, st.tag_id) AS counts
+      FROM practices_silo_tag_stats st
+      JOIN rarity ON rarity.tag_id = st.tag_id
+     GROUP BY st.silo_id
+),
+{{meaning}},
+-- Silos whose own case studies are close in meaning, however they are tagged.
+alike AS (
+    SELECT c.primary_silo_id AS silo_id, sum(near.sim) AS closeness, count(*) AS n
+      FROM near JOIN practices_casestudy c ON c.id = near.id AND c.status = 'published'
+     WHERE near.sim >= %(similar)s
+     GROUP BY c.primary_silo_id
 )
-SELECT st.silo_id,
-       sum(rarity.weight * ln(1 + st.case_studies)) AS score,
-       array_agg(st.tag_id ORDER BY st.case_studies DESC, st.tag_id) AS tag_ids,
-       array_agg(st.case_studies ORDER BY st.case_studies DESC, st.tag_id) AS counts
-  FROM practices_silo_tag_stats st
-  JOIN rarity ON rarity.tag_id = st.tag_id
- WHERE st.silo_id NOT IN (SELECT silo_id FROM covered)
- GROUP BY st.silo_id
- ORDER BY score DESC, st.silo_id
+SELECT coalesce(t.silo_id, a.silo_id) AS silo_id,
+       coalesce(t.score, 0) + %(meaning_weight)s * coalesce(a.closeness, 0) AS score,
+       coalesce(t.tag_ids, '{{{{}}}}'), coalesce(t.counts, '{{{{}}}}'), coalesce(a.n, 0)
+  FROM tagged t FULL JOIN alike a ON a.silo_id = t.silo_id
+ WHERE coalesce(t.silo_id, a.silo_id) NOT IN (SELECT silo_id FROM covered)
+ ORDER BY 2 DESC, 1
  LIMIT %(limit)s
 """
+# A silo with a write-up close in meaning counts about as much as one sharing a rare tag.
+_WHERE_ELSE_MEANING_WEIGHT = 2.0
 
 
 def silos_where_else_could_apply(case_study: CaseStudy, limit: int = 4) -> list[ServiceSilo]:
     """Silos with no implementation of this case study's frameworks whose own case
-    studies share its tags, most (and rarest) shared tags first.
+    studies share its tags or are close to it in meaning, most (and rarest)
+    shared tags and closest write-ups first.
 
-    Each silo carries ``score`` and ``shared_tags``: a list of (Tag, number of
-    the silo's published case studies carrying it). Three queries; counts come
-    from the refreshed aggregates.
+    Each silo carries ``score``, ``shared_tags`` (a list of (Tag, number of the
+    silo's published case studies carrying it); counts come from the refreshed
+    aggregates) and ``similar_count`` (how many of its case studies take a
+    similar approach). Three queries.
     """
     if case_study.pk is None:
         return []
+    vectors = semantic_storage.vectors_available()
+    sql = _WHERE_ELSE_SQL.format(meaning=_meaning_ctes(vectors).strip())
+    params = {
+        "id": case_study.pk,
+        "silo": case_study.primary_silo_id,
+        "limit": limit,
+        "similar": SIMILAR_APPROACH,
+        "meaning_weight": _WHERE_ELSE_MEANING_WEIGHT,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(_WHERE_ELSE_SQL, {"id": case_study.pk, "silo": case_study.primary_silo_id, "limit": limit})
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
         return []
     silos = ServiceSilo.objects.in_bulk([row[0] for row in rows])
     tags = Tag.objects.in_bulk({tag_id for row in rows for tag_id in row[2]})
     result = []
-    for silo_id, score, tag_ids, counts in rows:
+    for silo_id, score, tag_ids, counts, alike in rows:
         silo = silos[silo_id]
         silo.score = float(score)
         silo.shared_tags = [(tags[t], n) for t, n in zip(tag_ids, counts, strict=True) if t in tags]
+        silo.similar_count = alike
         result.append(silo)
     return result
 
@@ -275,16 +396,21 @@ def silos_where_else_could_apply(case_study: CaseStudy, limit: int = 4) -> list[
 # On a case study: similar work elsewhere
 # ---------------------------------------------------------------------------
 
-# Scores come from the tag postings alone: for each of the case study's tags,
-# the newest postings (all of them for a rare tag, a recent window for a
-# common one) add that tag's rarity weight to each item. Only a shortlist of
-# the best raw scores is then joined to the case studies for the boosts, so
-# the cost is flat however popular a tag becomes.
+# Candidates come from two lists: the tag postings (for each of the case
+# study's tags, the newest postings - all of them for a rare tag, a recent
+# window for a common one - add that tag's rarity weight), and the case studies
+# nearest in meaning. Each candidate's score adds its share of the possible tag
+# weight to its similarity in meaning, so a write-up that shares only a generic
+# tag ranks below one that describes the same work in other words. The list is
+# then spread: the best in each other silo first, then the second best in each,
+# and the case study's own silo last.
 _SIMILAR_WINDOW = 1500
 _SIMILAR_SHORTLIST = 150
-_OTHER_SILO_BOOST = 1.5
-_SAME_KIND_BOOST = 0.25
-_SAME_REGION_BOOST = 0.15
+_SIMILAR_TAG_WEIGHT = 1.0
+_SIMILAR_MEANING_WEIGHT = 1.0
+_SIMILAR_MIN_SCORE = 0.2
+_SAME_KIND_BOOST = 0.1
+_SAME_REGION_BOOST = 0.05
 
 _SIMILAR_SQL = f"""
 WITH my_tags AS (
@@ -301,6 +427,7 @@ rarity AS (
       LEFT JOIN practices_silo_tag_stats st ON st.tag_id = my_tags.tag_id
      GROUP BY my_tags.tag_id, totals.n
 ),
+possible AS (SELECT greatest(sum(weight), 1e-9) AS total FROM rarity),
 postings AS (
     SELECT p.object_id, rarity.tag_id, rarity.df, rarity.weight
       FROM rarity
@@ -317,37 +444,60 @@ shortlist AS (
      GROUP BY object_id
      ORDER BY tag_score DESC, object_id DESC
      LIMIT %(shortlist)s
+),
+{{meaning}},
+candidates AS (
+    SELECT coalesce(s.object_id, near.id) AS id, coalesce(s.tag_score, 0) / possible.total AS tag_part,
+           coalesce(s.tag_ids, '{{{{}}}}') AS tag_ids, near.sim
+      FROM shortlist s FULL JOIN near ON near.id = s.object_id CROSS JOIN possible
+),
+scored AS (
+    SELECT c.id, c.primary_silo_id, c.published_at, cand.tag_ids,
+           {{sim}} AS sim,
+           (%(tag_weight)s * cand.tag_part + %(meaning_weight)s * greatest(coalesce({{sim}}, 0), 0))
+           * (1 + CASE WHEN lc.kind = %(kind)s AND lc.id <> %(council)s THEN %(same_kind)s ELSE 0 END
+                + CASE WHEN lc.region = %(region)s AND lc.id <> %(council)s THEN %(same_region)s ELSE 0 END) AS score
+      FROM candidates cand
+      JOIN practices_casestudy c ON c.id = cand.id
+      LEFT JOIN councils_council lc ON lc.id = c.lead_council_id
+     WHERE c.status = 'published' AND c.id <> ALL(%(exclude)s::bigint[])
+       -- Those already shown as "the same practice" need not be shown twice.
+       AND NOT EXISTS (
+            SELECT 1 FROM practices_frameworklink theirs
+              JOIN practices_frameworklink ours ON ours.framework_id = theirs.framework_id AND ours.case_study_id = %(id)s
+             WHERE theirs.case_study_id = c.id)
+),
+spread AS (
+    SELECT scored.*, row_number() OVER (PARTITION BY primary_silo_id ORDER BY score DESC, id DESC) AS silo_rank
+      FROM scored WHERE score >= %(min_score)s OR {{unembedded}}
 )
-SELECT c.id, shortlist.tag_ids,
-       shortlist.tag_score
-       * CASE WHEN c.primary_silo_id <> %(silo)s THEN %(other_silo)s ELSE 1 END
-       * (1 + CASE WHEN lc.kind = %(kind)s AND lc.id <> %(council)s THEN %(same_kind)s ELSE 0 END
-            + CASE WHEN lc.region = %(region)s AND lc.id <> %(council)s THEN %(same_region)s ELSE 0 END) AS score
-  FROM shortlist
-  JOIN practices_casestudy c ON c.id = shortlist.object_id
-  LEFT JOIN councils_council lc ON lc.id = c.lead_council_id
- WHERE c.status = 'published'
-   -- Those already shown as "the same practice" need not be shown twice.
-   AND NOT EXISTS (
-        SELECT 1 FROM practices_frameworklink theirs
-          JOIN practices_frameworklink ours ON ours.framework_id = theirs.framework_id AND ours.case_study_id = %(id)s
-         WHERE theirs.case_study_id = c.id)
- ORDER BY score DESC, c.published_at DESC, c.id DESC
+SELECT id, tag_ids, score, sim FROM spread
+ ORDER BY (primary_silo_id = %(silo)s), silo_rank, score DESC, published_at DESC, id DESC
  LIMIT %(limit)s
 """
 
+# A tag-only candidate outside the nearest forty still has a similarity: its own
+# vector is read by key (at most the shortlist's 150 rows).
+_CANDIDATE_SIM = """(coalesce(cand.sim, (
+               SELECT -(e.embedding <#> (SELECT v FROM me)) FROM practices_searchdocument d
+                 JOIN practices_searchembedding e ON e.document_id = d.id
+                WHERE d.case_study_id = cand.id)))"""
 
-def case_studies_similar_elsewhere(case_study: CaseStudy, limit: int = 5) -> list[CaseStudy]:
-    """Published case studies sharing this one's tags, rare tags weighing most
-    (inverse document frequency), favouring other silos and councils of the same
-    kind or region.
 
-    Excludes those that share a framework with it (they are "the same practice").
-    Each carries ``score`` and ``shared_tags`` (rarest first). Three queries.
+def case_studies_similar_elsewhere(case_study: CaseStudy, limit: int = 5, exclude: tuple = ()) -> list[CaseStudy]:
+    """Published case studies like this one, by shared tags (rare tags weighing most)
+    and by meaning, the best in each other silo first.
+
+    Excludes those that share a framework with it (they are "the same practice")
+    and those in ``exclude``. Each carries ``score``, ``shared_tags`` (rarest
+    first), ``similarity`` (cosine in meaning, or None without pgvector) and
+    ``similar_approach`` (True when the meaning is close), so the page can say
+    why it matched. Three queries.
     """
     if case_study.pk is None:
         return []
     council = case_study.lead_council
+    vectors = semantic_storage.vectors_available()
     params = {
         "id": case_study.pk,
         "silo": case_study.primary_silo_id,
@@ -356,23 +506,34 @@ def case_studies_similar_elsewhere(case_study: CaseStudy, limit: int = 5) -> lis
         "region": council.region if council else "",
         "window": _SIMILAR_WINDOW,
         "shortlist": _SIMILAR_SHORTLIST,
-        "other_silo": _OTHER_SILO_BOOST,
+        "tag_weight": _SIMILAR_TAG_WEIGHT,
+        "meaning_weight": _SIMILAR_MEANING_WEIGHT,
         "same_kind": _SAME_KIND_BOOST,
         "same_region": _SAME_REGION_BOOST,
+        "min_score": _SIMILAR_MIN_SCORE,
+        "exclude": [item for item in exclude],
         "limit": limit,
     }
+    sql = _SIMILAR_SQL.format(
+        meaning=_meaning_ctes(vectors).strip(),
+        sim=_CANDIDATE_SIM if vectors else "NULL::float8",
+        # Without its own vector (not embedded yet) the bar for tags alone applies.
+        unembedded="NOT EXISTS (SELECT 1 FROM me)" if vectors else "true",
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_SIMILAR_SQL, params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
         return []
     found = CaseStudy.objects.select_related("lead_council", "primary_silo").in_bulk([row[0] for row in rows])
     tags = Tag.objects.in_bulk({tag_id for row in rows for tag_id in row[1]})
     result = []
-    for pk, tag_ids, score in rows:
+    for pk, tag_ids, score, sim in rows:
         item = found[pk]
         item.score = float(score)
         item.shared_tags = [tags[t] for t in tag_ids if t in tags]
+        item.similarity = float(sim) if sim is not None else None
+        item.similar_approach = sim is not None and float(sim) >= SIMILAR_APPROACH
         result.append(item)
     return result
 
@@ -420,16 +581,42 @@ fit AS (
      WHERE ft.content_type_id = {_CT_FRAMEWORK}
        AND ft.object_id IN (SELECT framework_id FROM evidence)
      GROUP BY ft.object_id
-)
+),
+__MEANING__
 SELECT f.id, evidence.implementations, evidence.adoptions, evidence.silo_ids,
-       coalesce(fit.score, 0) AS fit, coalesce(fit.tag_ids, '{{}}'), coalesce(fit.counts, '{{}}')
+       coalesce(fit.score, 0) + %(meaning_weight)s * greatest(coalesce(meaning.sim, 0), 0) AS fit,
+       coalesce(fit.tag_ids, '{{}}'), coalesce(fit.counts, '{{}}'), meaning.sim
   FROM evidence
   JOIN practices_framework f ON f.id = evidence.framework_id AND f.status = 'published'
   LEFT JOIN fit ON fit.framework_id = f.id
+  LEFT JOIN meaning ON meaning.framework_id = f.id
  WHERE evidence.implementations + evidence.adoptions > 0
  ORDER BY fit DESC, evidence.implementations + evidence.adoptions DESC, cardinality(evidence.silo_ids) DESC, f.title
  LIMIT %(limit)s
 """
+
+
+# How close each candidate framework is in meaning to the silo's own work: the
+# cosine between its vector and the mean of the silo's newest 300 case studies'
+# vectors (read from the newest-first index, so the cost does not grow with the data).
+_IDEAS_MEANING_CTE = """centroid AS (
+    SELECT avg(e.embedding) AS v
+      FROM (SELECT d.id FROM practices_searchdocument d
+             WHERE d.kind = 'case-study' AND d.silo_ids @> ARRAY[%(silo)s]::bigint[]
+             ORDER BY d.published_at DESC, d.id DESC LIMIT 300) AS mine
+      JOIN practices_searchembedding e ON e.document_id = mine.id
+),
+meaning AS (
+    SELECT fd.framework_id, -(fe.embedding <#> c.v) / nullif(vector_norm(c.v), 0) AS sim
+      FROM practices_searchdocument fd
+      JOIN practices_searchembedding fe ON fe.document_id = fd.id
+     CROSS JOIN centroid c
+     WHERE fd.framework_id IN (SELECT framework_id FROM evidence) AND c.v IS NOT NULL
+)"""
+_IDEAS_NO_MEANING_CTE = "meaning AS (SELECT NULL::bigint AS framework_id, NULL::float8 AS sim WHERE false)"
+# A framework close in meaning to the silo's work counts about as much as one
+# sharing a couple of the silo's common tags.
+_IDEAS_MEANING_WEIGHT = 4.0
 
 
 def frameworks_ideas_from_other_silos(silo: ServiceSilo, limit: int = 5) -> list[Framework]:
@@ -437,11 +624,14 @@ def frameworks_ideas_from_other_silos(silo: ServiceSilo, limit: int = 5) -> list
     that this silo has not used, those whose tags its own case studies share first.
 
     Each carries the evidence: ``implementation_count``, ``adoption_count``,
-    ``proven_in`` (ServiceSilo objects, most used first) and ``fit_tags``: a list
-    of (Tag, number of this silo's case studies carrying it). Four queries.
+    ``proven_in`` (ServiceSilo objects, most used first), ``fit_tags``: a list
+    of (Tag, number of this silo's case studies carrying it), and
+    ``close_in_meaning`` when it reads like this silo's own work. Four queries.
     """
+    vectors = semantic_storage.vectors_available()
+    sql = _IDEAS_SQL.replace("__MEANING__", _IDEAS_MEANING_CTE if vectors else _IDEAS_NO_MEANING_CTE)
     with connection.cursor() as cursor:
-        cursor.execute(_IDEAS_SQL, {"silo": silo.pk, "limit": limit})
+        cursor.execute(sql, {"silo": silo.pk, "limit": limit, "meaning_weight": _IDEAS_MEANING_WEIGHT})
         rows = cursor.fetchall()
     if not rows:
         return []
@@ -449,13 +639,15 @@ def frameworks_ideas_from_other_silos(silo: ServiceSilo, limit: int = 5) -> list
     silos = ServiceSilo.objects.in_bulk({sid for row in rows for sid in row[3]})
     tags = Tag.objects.in_bulk({tag_id for row in rows for tag_id in row[5]})
     result = []
-    for pk, implementations, adoptions, silo_ids, fit, tag_ids, counts in rows:
+    for pk, implementations, adoptions, silo_ids, fit, tag_ids, counts, closeness in rows:
         framework = frameworks[pk]
         framework.implementation_count = implementations
         framework.adoption_count = adoptions
         framework.proven_in = [silos[sid] for sid in silo_ids if sid in silos]
         framework.fit = float(fit)
         framework.fit_tags = [(tags[t], n) for t, n in zip(tag_ids, counts, strict=True) if t in tags]
+        framework.meaning_fit = float(closeness) if closeness is not None else None
+        framework.close_in_meaning = closeness is not None and float(closeness) >= SIMILAR_APPROACH
         result.append(framework)
     return result
 
@@ -467,11 +659,20 @@ def frameworks_ideas_from_other_silos(silo: ServiceSilo, limit: int = 5) -> list
 
 def case_study_discovery(user, case_study: CaseStudy) -> dict:
     """The discovery panels of a case study page; curators also get framework
-    suggestions when it implements none. At most 13 queries."""
+    suggestions when it implements none. At most 15 queries."""
+    same_practice = case_studies_same_practice_other_silos(case_study)
+    by_meaning = False
+    if not same_practice and not case_study.framework_links.all():
+        # No framework linked yet: the closest write-ups in meaning stand in, and the page says so.
+        same_practice = case_studies_same_practice_by_meaning(case_study)
+        by_meaning = bool(same_practice)
     panels = {
-        "same_practice": case_studies_same_practice_other_silos(case_study),
+        "same_practice": same_practice,
+        "same_practice_by_meaning": by_meaning,
         "where_else": silos_where_else_could_apply(case_study),
-        "similar": case_studies_similar_elsewhere(case_study),
+        "similar": case_studies_similar_elsewhere(
+            case_study, exclude=tuple(item.pk for item in same_practice) if by_meaning else ()
+        ),
         "suggestions": [],
         "can_curate": user_is_curator(user),
     }

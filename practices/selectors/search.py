@@ -16,11 +16,13 @@ short list of council synonyms widens single words (docs/search.md).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils.html import escape
@@ -28,6 +30,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from councils.models import CouncilKind, Region
 from practices.models import FundingSource, SearchDocument
+from practices.semantic import model as semantic_model
+from practices.semantic import storage as semantic_storage
 
 CONFIG = "english_unaccent"
 PAGE_SIZE = 20
@@ -40,6 +44,15 @@ MAX_TERMS = 32
 FACET_EXACT_LIMIT = 1_500
 # "Did you mean" is offered when a search finds fewer than this many results.
 FEW_RESULTS = 3
+# A correction is applied for the user (not just offered) only when the search
+# as typed matches no word and the two are at least this close in meaning.
+# Typos embed poorly (measured: "bulkee colection" is 0.39 from "bulky
+# collections", "tenent" 0.31 from "tenant", "Passivhaus" 0.53 from "pass"), so
+# meaning alone cannot tell a typo from a different word: each corrected word
+# must also be within two edits of what was typed, and meaning only rules out
+# corrections into something unrelated.
+CORRECTION_MIN_SIMILARITY = 0.3
+CORRECTION_MAX_EDITS = 2
 WORK_MEM = "32MB"
 
 # Private-use characters mark highlights inside ts_headline's output, so the
@@ -196,6 +209,65 @@ def _term_sql(term: Term, params: list[Any], *, synonyms: bool = True) -> str:
     return parts[0] if len(parts) == 1 else "(" + " || ".join(parts) + ")"
 
 
+def _is_phrase_group(group: list[Term]) -> bool:
+    return all(term.phrase for term in group)
+
+
+# A search is widened when fewer results than this have every word.
+WIDEN_BELOW = PAGE_SIZE
+# Up to this many plain words, a widened search needs at least half of them
+# (written out as the combinations: at most 20 of 3); beyond it, any one of them.
+WIDEN_COMBINATIONS_UP_TO = 6
+
+
+def widened_tsquery_sql(parsed: ParsedQuery) -> tuple[str, list[Any]]:
+    """Quoted phrases and exclusions still required; half of the plain words enough.
+
+    Used when few results have every word: a write-up that says one thing in
+    other words (a different verb) then still matches, and ranks below those
+    that have them all.
+    """
+    plain = [group for group in parsed.groups if not _is_phrase_group(group)]
+    if len(plain) < 2:
+        return tsquery_sql(parsed)
+    params: list[Any] = []
+    phrases = [group for group in parsed.groups if _is_phrase_group(group)]
+    parts = []
+    for group in phrases:
+        terms = [_term_sql(term, params) for term in group]
+        parts.append(terms[0] if len(terms) == 1 else "(" + " || ".join(terms) + ")")
+
+    def group_sql(group: list[Term]) -> str:
+        terms = [_term_sql(term, params) for term in group]
+        return terms[0] if len(terms) == 1 else "(" + " || ".join(terms) + ")"
+
+    if len(plain) <= WIDEN_COMBINATIONS_UP_TO:
+        needed = math.ceil(len(plain) / 2)
+        options = []
+        for chosen in itertools.combinations(plain, needed):
+            options.append("(" + " && ".join(group_sql(g) for g in chosen) + ")")
+        parts.append("(" + " || ".join(options) + ")")
+    else:
+        parts.append("(" + " || ".join(group_sql(g) for g in plain) + ")")
+    joined = " && ".join(parts)
+    for term in parsed.excluded:
+        joined += f" && !!{_term_sql(term, params, synonyms=False)}"
+    return joined, params
+
+
+def required_tsquery_sql(parsed: ParsedQuery) -> tuple[str, list[Any]] | None:
+    """What a result found by meaning alone must still satisfy: quoted phrases and -words, or None."""
+    phrases = [group for group in parsed.groups if _is_phrase_group(group)]
+    if not phrases and not parsed.excluded:
+        return None
+    if phrases:
+        return tsquery_sql(ParsedQuery(groups=phrases, excluded=parsed.excluded))
+    params: list[Any] = []
+    # Nothing positive is required: a tsquery of only negations matches what lacks them.
+    joined = " && ".join(f"!!{_term_sql(term, params, synonyms=False)}" for term in parsed.excluded)
+    return joined, params
+
+
 def tsquery_sql(parsed: ParsedQuery, *, any_word: bool = False) -> tuple[str, list[Any]]:
     """SQL for the tsquery of a parsed search: all groups required, or (any_word) any of them."""
     params: list[Any] = []
@@ -304,6 +376,12 @@ class Result:
     start_year: int | None = None
     published_at: str = ""
     tags: list[dict] = field(default_factory=list)
+    # "all" (every word), "some" (some of the words) or "meaning" (no word, but close in meaning)
+    match: str = "all"
+
+    @property
+    def related_in_meaning(self) -> bool:
+        return self.match == "meaning"
 
     @property
     def kind_label(self) -> str:
@@ -321,6 +399,8 @@ class SearchResults:
     suggestion: str = ""  # "did you mean"
     corrected_from: str = ""  # set when results are shown for the suggestion instead
     relaxed: bool = False  # no result had every word; these have some
+    widened: bool = False  # fewer than a page had every word: near matches and related ones follow
+    exact_total: int = 0  # how many of total have every word
     similar_tags: list[dict] = field(default_factory=list)
     searched: bool = False  # False when there was nothing to search for
 
@@ -360,16 +440,23 @@ def _snippet_html(text: str | None) -> SafeString:
 
 
 _SEARCH_SQL = """
-WITH query AS MATERIALIZED (SELECT {tsquery} AS q),
+WITH query AS MATERIALIZED (SELECT {tsquery} AS q, {required} AS qreq),
+-- The documents nearest the search in meaning (none without pgvector): they
+-- lift the word matches they share in the ranking, and when a search is
+-- widened they are results of their own, "related in meaning".
+near AS MATERIALIZED ({near}),
 hits AS {hits_materialized} (
     SELECT d.id, d.kind, d.case_study_id, d.framework_id, d.published_at,
            d.silo_ids, d.council_kind, d.region, d.funding_source, d.year,
            d.tag_ids, d.framework_ids, d.citizen_group_ids,
-           {rank} AS rank, {flags} AS failed
-      FROM practices_searchdocument d, query
+           {rank} AS rank, {flags} AS failed, {full} AS full_match, true AS worded, {near_columns}
+      FROM practices_searchdocument d CROSS JOIN query {near_join}
      WHERE {match} AND {prefilter}
+    {meaning_only}
 ),
-size AS MATERIALIZED (SELECT count(*) AS n, {passed} AS passed FROM hits),
+size AS MATERIALIZED (
+    SELECT count(*) AS n, {passed} AS passed, {exact} AS exact, {worded} AS worded FROM hits
+),
 sample AS MATERIALIZED (
     -- every hit when there are few; otherwise an even spread of about FACET_EXACT_LIMIT
     SELECT h.* FROM hits h, size
@@ -390,13 +477,10 @@ facets AS (
       LEFT JOIN practices_citizengroup g ON r.facet = 'group' AND g.id::text = r.value
      WHERE r.position <= %(facet_rows)s OR r.value = ANY(%(selected_values)s::text[])
 ),
-page AS (
-    SELECT h.id, h.kind, h.case_study_id, h.framework_id, h.published_at, h.tag_ids, h.rank
-      FROM hits h WHERE h.failed = 0
-     ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s
-),
+{page}
 results AS (
-    SELECT p.id, p.rank, p.kind, coalesce(cs.title, fw.title) AS title, coalesce(cs.slug, fw.slug) AS slug,
+    SELECT p.id, p.rank, p.fused, p.full_match, p.worded, p.kind,
+           coalesce(cs.title, fw.title) AS title, coalesce(cs.slug, fw.slug) AS slug,
            c.name AS council, s.name AS silo, cs.start_year, p.published_at,
            {headline} AS snippet,
            (SELECT json_agg(json_build_object('name', t.name, 'slug', t.slug) ORDER BY t.name)
@@ -412,8 +496,82 @@ SELECT (SELECT passed FROM size) AS total,
        (SELECT n FROM size) AS hits,
        (SELECT count(*) FROM sample) AS sampled,
        (SELECT json_agg(facets) FROM facets) AS facets,
-       (SELECT json_agg(h ORDER BY {order}) FROM results AS h) AS results
+       (SELECT json_agg(h ORDER BY {order}) FROM results AS h) AS results,
+       (SELECT exact FROM size) AS exact,
+       (SELECT worded FROM size) AS worded
 """
+
+# A list without search words reads the newest-first index and stops after a page.
+_PAGE_LIST_SQL = """
+page AS (
+    SELECT h.id, h.kind, h.case_study_id, h.framework_id, h.published_at, h.tag_ids, h.rank,
+           0::float8 AS fused, true AS full_match, true AS worded
+      FROM hits h WHERE h.failed = 0
+     ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s
+),"""
+
+# Reciprocal rank fusion of two lists: the word matches by text rank (every
+# word first) and the documents nearest in meaning. Only the top of each list
+# is scored; below it, the text rank keeps the order.
+_PAGE_SEARCH_SQL = """
+text_top AS (
+    SELECT t.id, row_number() OVER (ORDER BY t.full_match DESC, t.rank DESC, t.id DESC) AS pos
+      FROM (SELECT id, full_match, rank FROM hits WHERE failed = 0 AND worded
+             ORDER BY full_match DESC, rank DESC, id DESC LIMIT %(fusion_depth)s) AS t
+),
+page AS (
+    SELECT * FROM (
+        SELECT h.id, h.kind, h.case_study_id, h.framework_id, h.published_at, h.tag_ids, h.rank,
+               h.full_match, h.worded,
+               (CASE WHEN h.full_match THEN 1 ELSE 0 END)
+               + coalesce(1.0 / (%(rrf_k)s + tt.pos), 0) + coalesce(1.0 / (%(rrf_k)s + h.vec_pos), 0) AS fused
+          FROM hits h LEFT JOIN text_top tt ON tt.id = h.id
+         WHERE h.failed = 0) AS h
+     ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s
+),"""
+
+_NEAR_SQL = """
+    SELECT n.document_id, n.sim, row_number() OVER (ORDER BY n.sim DESC, n.document_id) AS pos
+      FROM (SELECT e.document_id, -(e.embedding <#> %(qvec)s::vector) AS sim
+              FROM practices_searchembedding e
+             ORDER BY e.embedding <#> %(qvec)s::vector LIMIT %(near)s) AS n"""
+_NO_NEAR_SQL = "SELECT NULL::bigint AS document_id, NULL::float8 AS sim, NULL::bigint AS pos WHERE false"
+
+_MEANING_ONLY_SQL = """
+    UNION ALL
+    SELECT d.id, d.kind, d.case_study_id, d.framework_id, d.published_at,
+           d.silo_ids, d.council_kind, d.region, d.funding_source, d.year,
+           d.tag_ids, d.framework_ids, d.citizen_group_ids,
+           0::real AS rank, {flags} AS failed, false AS full_match, false AS worded, near.sim, near.pos AS vec_pos
+      FROM near JOIN practices_searchdocument d ON d.id = near.document_id CROSS JOIN query
+     WHERE near.sim >= %(min_sim)s AND NOT (d.vector @@ query.q)
+       AND (query.qreq IS NULL OR d.vector @@ query.qreq) AND {prefilter}"""
+
+# How many documents nearest in meaning are fetched for a search, how close a
+# document must be to be shown for its meaning alone, and the fusion constants.
+NEAR_LIMIT = 60
+MEANING_MIN_SIMILARITY = 0.30
+FUSION_DEPTH = 200
+RRF_K = 60
+
+
+@dataclass
+class Plan:
+    """How one statement searches: which tsquery finds word matches, and what meaning adds."""
+
+    match: tuple[str, list] | None
+    all_words: tuple[str, list] | None = None  # set when match is wider than "every word"
+    required: tuple[str, list] | None = None  # what meaning-only results must still satisfy
+    vector: str | None = None  # the search's embedding, as pgvector text
+    meaning_results: bool = False  # add the nearest documents as results of their own
+
+
+def _named(expr: str, values: list, prefix: str, params: dict) -> str:
+    """Turn the %s placeholders of a tsquery expression into named ones."""
+    for i, value in enumerate(values):
+        params[f"{prefix}{i}"] = value
+    counter = iter(range(len(values)))
+    return re.sub(r"%s", lambda _: f"%({prefix}{next(counter)})s", expr)
 
 
 def _count_sql(facet: FacetSpec, passes: str) -> str:
@@ -431,22 +589,25 @@ def _count_sql(facet: FacetSpec, passes: str) -> str:
 
 
 def _run_search(
-    tsquery: tuple[str, list] | None,
+    plan: Plan,
     request: SearchRequest,
     filters: dict[str, list],
     selected_values: list[str],
 ) -> dict:
     params: dict[str, Any] = {}
+    tsquery = plan.match
+    required_expr = "NULL::tsquery"
     if tsquery is None:
         tsquery_expr, match, rank = "NULL::tsquery", "true", "0::real"
     else:
-        tsquery_expr, query_params = tsquery
-        for i, value in enumerate(query_params):
-            params[f"q{i}"] = value
-        counter = iter(range(len(query_params)))
-        tsquery_expr = re.sub(r"%s", lambda _: f"%(q{next(counter)})s", tsquery_expr)
+        tsquery_expr = _named(*tsquery, "q", params)
         match = "d.vector @@ query.q"
         rank = "ts_rank(d.rank_vector, query.q)"
+        if plan.required:
+            required_expr = _named(*plan.required, "r", params)
+    full = "true"
+    if tsquery is not None and plan.all_words:
+        full = f"(d.vector @@ ({_named(*plan.all_words, 'a', params)}))"
     facets = [FACETS_BY_KEY[key] for key in request.facet_keys if key not in request.fixed]
     # Fixed facets are hard conditions; chosen ones become bits in "failed", so a
     # row can be counted for a facet when it passes every *other* facet's filter:
@@ -476,7 +637,7 @@ def _run_search(
     if request.sort == "newest" or tsquery is None:
         order = "h.published_at DESC, h.id DESC"
     else:
-        order = "h.rank DESC, h.published_at DESC, h.id DESC"
+        order = "h.fused DESC, h.rank DESC, h.published_at DESC, h.id DESC"
     if tsquery is None:
         headline = "left(coalesce(cs.summary, fw.summary), 400)"
     else:
@@ -485,20 +646,34 @@ def _run_search(
             f"ts_headline('{CONFIG}', CASE WHEN p.kind = 'framework' THEN concat_ws(' ', fw.summary, fw.reusable_core) "
             "ELSE concat_ws(' ', cs.summary, cs.problem, cs.approach, cs.outcomes) END, query.q, %(headline_options)s)"
         )
+    use_vector = tsquery is not None and plan.vector is not None
+    if use_vector:
+        params.update(qvec=plan.vector, near=NEAR_LIMIT, min_sim=MEANING_MIN_SIMILARITY)
     sql = _SEARCH_SQL.format(
         # Without a chosen filter no row can fail one, and a bare count(*) lets
         # an unfiltered list count from the index alone.
         passed="count(*)" if flags == "0" else "count(*) FILTER (WHERE failed = 0)",
+        exact="count(*) FILTER (WHERE failed = 0 AND full_match)" if tsquery else "0",
+        worded="count(*) FILTER (WHERE failed = 0 AND worded)" if tsquery else "0",
         tsquery=tsquery_expr,
+        required=required_expr,
+        near=_NEAR_SQL if use_vector else _NO_NEAR_SQL,
+        near_columns="near.sim, near.pos AS vec_pos" if use_vector else "NULL::float8 AS sim, NULL::bigint AS vec_pos",
+        near_join="LEFT JOIN near ON near.document_id = d.id" if use_vector else "",
+        meaning_only=_MEANING_ONLY_SQL.format(flags=flags, prefilter=prefilter)
+        if use_vector and plan.meaning_results
+        else "",
         # Matches of a search are few enough to hold once; without a search word,
         # every use re-reads the covering index, which is cheaper than holding
         # every document (and lets the page stop after its twenty rows).
         hits_materialized="MATERIALIZED" if tsquery else "NOT MATERIALIZED",
         rank=rank,
         flags=flags,
+        full=full,
         match=match,
         prefilter=prefilter,
         counts="\nUNION ALL\n".join(counts),
+        page=(_PAGE_SEARCH_SQL if tsquery else _PAGE_LIST_SQL).format(order=order),
         order=order,
         headline=headline,
     )
@@ -508,19 +683,25 @@ def _run_search(
         selected_values=selected_values,
         limit=PAGE_SIZE,
         offset=(request.page - 1) * PAGE_SIZE,
+        fusion_depth=FUSION_DEPTH,
+        rrf_k=RRF_K,
     )
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # The matches are held in memory while they are ranked and counted; the
         # default 4 MB would spill a common word's matches to disk.
-        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        # HNSW returns at most ef_search rows, so it must be above NEAR_LIMIT.
+        ef_search = f"; SET LOCAL hnsw.ef_search = {NEAR_LIMIT + 20}" if use_vector else ""
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'{ef_search}")
         cursor.execute(sql, params)
-        total, hits, sampled, facet_rows, result_rows = cursor.fetchone()
+        total, hits, sampled, facet_rows, result_rows, exact, worded = cursor.fetchone()
     return {
         "total": total,
         "hits": hits,
         "sampled": sampled,
         "facets": facet_rows or [],
         "results": result_rows or [],
+        "exact": exact,
+        "worded": worded,
     }
 
 
@@ -621,6 +802,84 @@ def _resolve_filters(request: SearchRequest) -> tuple[dict[str, list], dict[tupl
     return ordered, labels, notices
 
 
+def _search_vector(parsed: ParsedQuery) -> str | None:
+    """The search's embedding as pgvector text, or None when meaning cannot be used here."""
+    if not semantic_storage.vectors_available():
+        return None
+    text = " ".join(term.text for term in parsed.positive_terms)
+    try:
+        return semantic_storage.vector_literal(semantic_model.embed_query(text))
+    except semantic_model.ModelUnavailable:
+        return None
+
+
+def _close_in_meaning(original: str, suggestion: str) -> bool:
+    """Whether a spelling correction keeps the meaning ("recylcing" → "recycling", not "Passivhaus" → "pass")."""
+    if not getattr(settings, "SEMANTIC_SEARCH", True):
+        return False
+    try:
+        a = semantic_model.embed_query(original)
+        b = semantic_model.embed_query(suggestion)
+    except semantic_model.ModelUnavailable:
+        return False
+    return float(a @ b) >= CORRECTION_MIN_SIMILARITY
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance, counting a swap of two neighbouring letters as one edit."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _close_in_spelling(original: str, suggestion: str) -> bool:
+    before = _WORD_RE.findall(original.lower())
+    after = _WORD_RE.findall(suggestion.lower())
+    if len(before) != len(after):
+        return False
+    return all(_edits(a, b) <= CORRECTION_MAX_EDITS for a, b in zip(before, after, strict=True) if a != b)
+
+
+def _run_words_and_meaning(
+    parsed: ParsedQuery, request: SearchRequest, filters: dict, selected_values: list[str]
+) -> tuple[dict, bool]:
+    """Every-word matches, fused with meaning; widened when they fill less than a page.
+
+    Widening keeps quoted phrases and -words exact, lets a result lack some of
+    the plain words (it ranks below those with all of them), and adds the
+    documents closest in meaning. Returns the data and whether it was widened.
+    """
+    vector = _search_vector(parsed) if request.sort != "newest" else None
+    all_words = tsquery_sql(parsed)
+    data = _run_search(Plan(all_words, vector=vector), request, filters, selected_values)
+    if data["total"] >= WIDEN_BELOW:
+        return data, False
+    widened = widened_tsquery_sql(parsed)
+    if widened == all_words and vector is None:
+        return data, False
+    if request.sort == "newest" and data["total"]:
+        return data, False  # newest first has no ranking to put the near matches after
+    plan = Plan(
+        widened,
+        all_words=all_words,
+        required=required_tsquery_sql(parsed),
+        vector=vector,
+        meaning_results=vector is not None,
+    )
+    wider = _run_search(plan, request, filters, selected_values)
+    if wider["total"] > data["total"]:
+        return wider, True
+    return data, False
+
+
 def search(request: SearchRequest) -> SearchResults:
     """Run a search: results for the page asked for, facet counts, and help when it finds little."""
     outcome = SearchResults(request=request)
@@ -640,25 +899,35 @@ def search(request: SearchRequest) -> SearchResults:
         request.page = MAX_RESULTS_SHOWN // PAGE_SIZE
     # Chosen values are always listed in their facet, even outside the top few.
     selected_values = [str(v) for values in filters.values() for v in values]
-    tsquery = tsquery_sql(parsed) if parsed else None
-    data = _run_search(tsquery, request, filters, selected_values)
+    if parsed:
+        data, widened = _run_words_and_meaning(parsed, request, filters, selected_values)
+    else:
+        data, widened = _run_search(Plan(None), request, filters, selected_values), False
     outcome.searched = True
-    if parsed and data["total"] < FEW_RESULTS:
+    if parsed and data["exact"] < FEW_RESULTS:
         suggestion, outcome.similar_tags = _suggest(parsed, request.q)
         if suggestion and suggestion != request.q:
             corrected = parse_query(suggestion)
-            if data["total"] == 0 and corrected and request.autocorrect:
-                retry = _run_search(tsquery_sql(corrected), request, filters, selected_values)
-                if retry["total"]:
-                    data, outcome.corrected_from = retry, request.q
+            # A correction is applied only when the words as typed match nothing
+            # and it is both a small respelling and much the same in meaning;
+            # otherwise it is offered.
+            if (
+                data["worded"] == 0
+                and corrected
+                and request.autocorrect
+                and _close_in_spelling(request.q, suggestion)
+                and _close_in_meaning(request.q, suggestion)
+            ):
+                retry, retry_widened = _run_words_and_meaning(corrected, request, filters, selected_values)
+                if retry["worded"]:
+                    data, widened, outcome.corrected_from = retry, retry_widened, request.q
                     parsed = corrected
             if not outcome.corrected_from:
                 outcome.suggestion = suggestion
-        if data["total"] == 0 and len(parsed.groups) > 1:
-            retry = _run_search(tsquery_sql(parsed, any_word=True), request, filters, selected_values)
-            if retry["total"]:
-                data, outcome.relaxed = retry, True
     outcome.total = data["total"]
+    outcome.exact_total = data["exact"] if parsed else data["total"]
+    outcome.widened = widened
+    outcome.relaxed = widened and data["exact"] == 0 and data["worded"] > 0
     outcome.results = [_result(row) for row in data["results"]]
     outcome.facets = _facets(data, request, filters, labels)
     outcome.selected = [
@@ -672,6 +941,12 @@ def search(request: SearchRequest) -> SearchResults:
 
 def _result(row: dict) -> Result:
     kind = row["kind"]
+    if row.get("full_match", True):
+        match = "all"
+    elif row.get("worded", True):
+        match = "some"
+    else:
+        match = "meaning"
     name = "practices:case_study_detail" if kind == SearchDocument.Kind.CASE_STUDY else "practices:framework_detail"
     return Result(
         kind=kind,
@@ -683,6 +958,7 @@ def _result(row: dict) -> Result:
         start_year=row["start_year"],
         published_at=(row["published_at"] or "")[:10],
         tags=row["tags"] or [],
+        match=match,
     )
 
 

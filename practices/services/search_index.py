@@ -13,7 +13,8 @@ search_index_update_tagged). Each call recomputes, in a few SQL statements:
   search counts (silos, council kind and region, tags, frameworks, citizen
   groups, funding, year). Only published items have a row;
 - the words of its title, summary, tags and council in ``practices_searchterm``,
-  the vocabulary "did you mean" corrects against.
+  the vocabulary "did you mean" corrects against;
+- its embedding, where the server has pgvector (practices.services.embeddings).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from practices.models import CaseStudy, Framework
+from practices.services.embeddings import embeddings_update
 
 SEARCH_CONFIG = "english_unaccent"
 BATCH_SIZE = 2000
@@ -134,6 +136,7 @@ def _batches(ids: Iterable[int]) -> Iterable[list[int]]:
 def search_index_update(*, case_study_ids: Iterable[int] = (), framework_ids: Iterable[int] = (), using=None) -> None:
     """Recompute the search vectors, documents and vocabulary of the given items."""
     using = using or DEFAULT_DB_ALIAS
+    case_study_ids, framework_ids = list(case_study_ids), list(framework_ids)
     work = [
         (CaseStudy, _CASE_STUDY_UPDATE, "case-study", case_study_ids),
         (Framework, _FRAMEWORK_UPDATE, "framework", framework_ids),
@@ -146,6 +149,8 @@ def search_index_update(*, case_study_ids: Iterable[int] = (), framework_ids: It
             ct = ContentType.objects.db_manager(using).get_for_model(model).pk
             for batch in batches:
                 cursor.execute(sql, {"ct": ct, "ids": batch, "kind": kind})
+        # The same items' meaning, in the same transaction (a no-op without pgvector).
+        embeddings_update(case_study_ids=case_study_ids, framework_ids=framework_ids, using=using)
 
 
 def search_index_update_tagged(*, tag_ids: Iterable[int], using=None) -> None:

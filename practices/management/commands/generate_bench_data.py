@@ -1,13 +1,18 @@
-"""generate_bench_data --case-studies N: add N realistic benchmark case studies (or --clear them)."""
+"""generate_bench_data --case-studies N: add N realistic benchmark case studies (or --clear them), then embed them."""
+
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from practices.semantic import model, storage
 from practices.services.bench_data import BenchDataError, bench_data_clear, bench_data_generate
+from practices.services.embeddings import embeddings_deferred, embeddings_refresh
 
 
 class Command(BaseCommand):
     help = (
-        "Add N published benchmark case studies (slugs start 'bench-') with tags, links and search documents. "
+        "Add N published benchmark case studies (slugs start 'bench-') with tags, links and search documents, "
+        "then embed them where the server has pgvector (--no-embed leaves that to `embed_documents`). "
         "Existing content is left alone; --clear removes only benchmark rows."
     )
 
@@ -15,8 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--case-studies", type=int, default=0, help="how many case studies to add")
         parser.add_argument("--seed", type=int, default=1, help="random seed, for repeatable content")
         parser.add_argument("--clear", action="store_true", help="remove all benchmark rows first")
+        parser.add_argument(
+            "--no-embed", action="store_true", help="skip embedding (run `manage.py embed_documents` later)"
+        )
 
-    def handle(self, *args, case_studies, seed, clear, **options):
+    def handle(self, *args, case_studies, seed, clear, no_embed, **options):
         if clear:
             removed = bench_data_clear()
             self.stdout.write(f"Removed {removed} benchmark case studies.")
@@ -26,9 +34,22 @@ class Command(BaseCommand):
             return
         verbose = options.get("verbosity", 1) > 1
         try:
-            result = bench_data_generate(
-                case_studies=case_studies, seed=seed, progress=self.stdout.write if verbose else None
-            )
+            # Embedding row by row inside the generator's transaction would hold
+            # it for as long as the model takes; the batches below do it after.
+            with embeddings_deferred():
+                result = bench_data_generate(
+                    case_studies=case_studies, seed=seed, progress=self.stdout.write if verbose else None
+                )
         except BenchDataError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"Generated {result}."))
+        if no_embed or not storage.vectors_available() or model.model_problem():
+            self.stdout.write("Not embedded: search and discovery use words and tags for these until it is done.")
+            return
+        from practices.management.commands.embed_documents import Progress
+
+        progress = Progress(sys.stderr) if verbose else None
+        report = embeddings_refresh(progress=progress)
+        if progress:
+            progress.done()
+        self.stdout.write(self.style.SUCCESS(f"Embedded: {report}."))

@@ -1,0 +1,236 @@
+"""Meaning benchmark: embedding time, query-embedding p95, hybrid search and panel p95, and a gunicorn worker's RSS.
+
+    python bench/embeddings.py --case-studies 100000 [--samples 200] [--json bench/results/embeddings.json]
+
+Against the dev database (embedded PostgreSQL 18 with pgvector, or DATABASE_URL).
+Benchmark case studies are generated first if there are fewer than asked for
+(without embedding), then every missing embedding is computed by the same
+service as ``embed_documents`` and timed; with ``--embed-limit M`` only the
+first M missing ones are embedded and the time for all of them is extrapolated
+from the rate (printed as an estimate). Then:
+
+- query embedding: p50/p95 of embedding distinct searches (the per-process
+  cache is bypassed);
+- search: p50/p95 of the search selector (words fused with meaning, widened
+  when few have every word) over lay searches;
+- panels: p50/p95 of the four discovery panels of a case study page over a
+  sample of case studies;
+- RSS: a gunicorn worker serving searches with the model loaded.
+
+Timings on a shared 2-core machine are noisy: the load average is printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("PORTAL_TESTING", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.models import AnonymousUser  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from councils.models import ServiceSilo  # noqa: E402
+from practices.models import CaseStudy, SearchDocument, SearchEmbedding  # noqa: E402
+from practices.selectors import discovery  # noqa: E402
+from practices.selectors.search import SearchRequest, search  # noqa: E402
+from practices.semantic import model, storage  # noqa: E402
+from practices.services.discovery_stats import discovery_stats_refresh  # noqa: E402
+from practices.services.embeddings import embeddings_refresh  # noqa: E402
+
+QUERIES = [
+    "stop people dumping rubbish",
+    "help at home after hospital",
+    "damp and mould in council homes",
+    "lonely older people",
+    "free school meals without applying",
+    "charging electric cars on the street",
+    "bins that say when they are full",
+    "tenants behind with rent",
+    "vehicle tracking",
+    "online booking",
+    "safeguarding",
+    "potholes",
+    "Passivhaus",
+    "getting people online",
+    "school transport routes",
+    "recycling contamination",
+]
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def timed(func, *args) -> float:
+    started = time.perf_counter()
+    func(*args)
+    return (time.perf_counter() - started) * 1000
+
+
+def summary(values: list[float]) -> dict:
+    return {"n": len(values), "p50_ms": round(statistics.median(values), 2), "p95_ms": round(pct(values, 95), 2)}
+
+
+def worker_rss_mb(port: int) -> float | None:
+    """Start gunicorn with one worker, serve a few searches, and read the worker's RSS."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "PORTAL_TESTING": "1"}
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    proc = subprocess.Popen(
+        [gunicorn, "portal.wsgi", "--workers", "1", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        for q in QUERIES * 2:
+            url = f"http://127.0.0.1:{port}/search/?q={urllib.parse.quote(q)}"
+            urllib.request.urlopen(url, timeout=60).read()
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        if not children:
+            return None
+        status = Path(f"/proc/{children[0]}/status").read_text()
+        rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+        return rss_kb / 1024
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--case-studies", type=int, default=100_000)
+    parser.add_argument("--embed-limit", type=int, default=0, help="embed at most this many, extrapolate the rest")
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if not storage.vectors_available():
+        print("This database has no pgvector column: nothing to measure here (words and tags only).")
+        return 1
+    have = CaseStudy.objects.filter(status="published").count()
+    if have < args.case_studies:
+        started = time.perf_counter()
+        call_command("generate_bench_data", case_studies=args.case_studies - have, no_embed=True)
+        print(f"generated {args.case_studies - have:,} case studies in {time.perf_counter() - started:,.0f} s")
+        discovery_stats_refresh()
+    documents = SearchDocument.objects.count()
+    figures: dict = {"case_studies": CaseStudy.objects.filter(status="published").count(), "documents": documents}
+
+    # Embedding everything that is missing (in chunks, like embed_documents).
+    model.encoder()
+    missing = documents - SearchEmbedding.objects.count()
+    started = time.perf_counter()
+    if args.embed_limit and missing > args.embed_limit:
+        done = 0
+
+        def stop_after(checked, embedded, total):
+            nonlocal done
+            done = embedded
+            if embedded >= args.embed_limit:
+                raise StopIteration
+
+        with contextlib.suppress(StopIteration):
+            embeddings_refresh(progress=stop_after)
+        seconds = time.perf_counter() - started
+        rate = done / seconds
+        figures["embedding"] = {
+            "embedded": done,
+            "seconds": round(seconds, 1),
+            "per_second": round(rate, 1),
+            "estimated_minutes_for_100000": round(100_000 / rate / 60, 1),
+            "note": "estimate extrapolated from the rate over the documents embedded",
+        }
+    else:
+        report = embeddings_refresh()
+        seconds = time.perf_counter() - started
+        rate = report.embedded / seconds if report.embedded else 0
+        figures["embedding"] = {
+            "embedded": report.embedded,
+            "seconds": round(seconds, 1),
+            "per_second": round(rate, 1),
+            "estimated_minutes_for_100000": round(100_000 / rate / 60, 1) if rate else None,
+        }
+    print("embedding:", figures["embedding"])
+
+    encoder = model.encoder()
+    rng = random.Random(7)
+    words = [w for q in QUERIES for w in q.split()]
+    query_times = []
+    for _ in range(args.samples):
+        text = " ".join(rng.sample(words, rng.randint(1, 5)))
+        query_times.append(timed(encoder.embed, [text]))
+    figures["query_embedding"] = summary(query_times)
+    print("query embedding:", figures["query_embedding"])
+
+    for q in QUERIES:  # warm up
+        search(SearchRequest(q=q))
+    search_times = [
+        timed(search, SearchRequest(q=q)) for _ in range(max(1, args.samples // len(QUERIES))) for q in QUERIES
+    ]
+    figures["search"] = summary(search_times)
+    print("search (selector, facets included):", figures["search"])
+
+    ids = list(CaseStudy.objects.filter(status="published").values_list("pk", flat=True))
+    chosen = CaseStudy.objects.select_related("lead_council", "primary_silo").in_bulk(
+        rng.sample(ids, min(args.samples, len(ids)))
+    )
+    panels = {
+        "every panel of a case study page": lambda cs: discovery.case_study_discovery(AnonymousUser(), cs),
+        "similar work elsewhere": discovery.case_studies_similar_elsewhere,
+        "where else this could apply": discovery.silos_where_else_could_apply,
+        "same practice by meaning": discovery.case_studies_same_practice_by_meaning,
+        "suggested frameworks": discovery.frameworks_suggested_for,
+    }
+    figures["panels"] = {}
+    for name, func in panels.items():
+        times = [timed(func, cs) for cs in chosen.values()]
+        figures["panels"][name] = summary(times)
+        print(f"panel {name}:", figures["panels"][name])
+    silos = list(ServiceSilo.objects.all())
+    figures["panels"]["ideas from other silos"] = summary(
+        [timed(discovery.frameworks_ideas_from_other_silos, silo) for silo in silos * 5]
+    )
+    print("panel ideas from other silos:", figures["panels"]["ideas from other silos"])
+    connection.close()
+
+    rss = worker_rss_mb(args.port)
+    figures["gunicorn_worker_rss_mb"] = round(rss, 1) if rss else None
+    print("gunicorn worker RSS with the model loaded (MB):", figures["gunicorn_worker_rss_mb"])
+    figures["load_average"] = os.getloadavg()
+    print("load average:", figures["load_average"])
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

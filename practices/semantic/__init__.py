@@ -1,0 +1,1 @@
+"""Meaning-based matching: the sentence-embedding model and where its vectors are kept."""

@@ -1,0 +1,84 @@
+"""Where embeddings live: pgvector's vector column on practices_searchembedding, when the server has pgvector.
+
+The column, the extension and the HNSW index are created only when the server
+offers the ``vector`` extension (``pg_available_extensions``); on a server
+without it (this machine's PostgreSQL 15, say) the portal searches and
+discovers on words and tags alone, and says so once, in a system check
+warning and on /healthz.
+
+Vectors are unit length, so the HNSW index uses the inner product
+(``vector_ip_ops``; ``<#>`` is the negated inner product, that is minus the
+cosine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from practices.semantic.model import DIMENSIONS
+
+TABLE = "practices_searchembedding"
+
+_ENSURE_SQL = f"""
+CREATE EXTENSION IF NOT EXISTS vector;
+ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS embedding vector({DIMENSIONS});
+CREATE INDEX IF NOT EXISTS searchembedding_hnsw ON {TABLE} USING hnsw (embedding vector_ip_ops);
+"""
+
+_available: dict[tuple[str, str], bool] = {}
+
+
+def _key(using: str) -> tuple[str, str]:
+    conn = connections[using]
+    return using, str(conn.settings_dict.get("NAME"))
+
+
+def server_has_pgvector(connection) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector')")
+        return bool(cursor.fetchone()[0])
+
+
+def vector_storage_ensure(connection) -> bool:
+    """Create the extension, the column and its index where pgvector is on offer; True when they exist."""
+    if not server_has_pgvector(connection):
+        return False
+    try:
+        # A savepoint, so a role that may not create extensions leaves the
+        # migration (and the words-only portal) standing.
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute(_ENSURE_SQL)
+    except Exception:  # noqa: BLE001 - any failure here means "no vectors", which the check reports
+        return False
+    _available.pop(_key(connection.alias), None)
+    return True
+
+
+def vectors_available(using: str | None = None) -> bool:
+    """Whether this database keeps embeddings (the vector column exists). Asked once per process."""
+    if not getattr(settings, "SEMANTIC_SEARCH", True):
+        return False
+    using = using or DEFAULT_DB_ALIAS
+    key = _key(using)
+    if key not in _available:
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) "
+                "AND attname = 'embedding' AND NOT attisdropped)",
+                [TABLE],
+            )
+            _available[key] = bool(cursor.fetchone()[0])
+    return _available[key]
+
+
+def forget_availability() -> None:
+    """Ask the database again next time (after a migration, or in tests)."""
+    _available.clear()
+
+
+def vector_literal(values: Sequence[float]) -> str:
+    """pgvector's text form, '[0.1,0.2,...]', which casts to vector without a client library."""
+    return "[" + ",".join(f"{float(v):.6g}" for v in values) + "]"

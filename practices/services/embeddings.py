@@ -1,0 +1,186 @@
+"""Keep the embedding of every published case study and framework current (pgvector servers only).
+
+search_index_update calls embeddings_update with the documents it wrote, in the
+same transaction, so a publish, edit, import, tag merge or link is reflected in
+meaning-based search and discovery as soon as it is in word search. The text
+embedded is the item's title, summary, tags, then its problem, approach and
+outcomes (a framework's reusable core and what varies), cut by the model at
+128 word pieces. An item whose text has not changed (same SHA-256) is not
+embedded again.
+
+Bulk writers (generate_bench_data) wrap their work in ``embeddings_deferred()``
+and then call embeddings_refresh, which embeds in batches with a progress
+report; ``manage.py embed_documents`` runs the same and is safe to rerun: it
+embeds only what is missing or stale.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from practices.semantic import model, storage
+
+logger = logging.getLogger(__name__)
+
+_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("embeddings_deferred", default=False)
+
+_TEXT_SQL = """
+SELECT d.id,
+       CASE WHEN d.kind = 'case-study' THEN
+            concat_ws('. ', cs.title, cs.summary, cs.approach, ctags.names, cs.problem)
+       ELSE concat_ws('. ', f.title, f.summary, f.reusable_core, ftags.names) END AS text,
+       e.source_hash
+  FROM practices_searchdocument d
+  LEFT JOIN practices_casestudy cs ON cs.id = d.case_study_id
+  LEFT JOIN practices_framework f ON f.id = d.framework_id
+  LEFT JOIN practices_searchembedding e ON e.document_id = d.id
+  LEFT JOIN LATERAL (
+       SELECT string_agg(t.name, ', ' ORDER BY t.name) AS names FROM taggit_taggeditem ti
+         JOIN taggit_tag t ON t.id = ti.tag_id
+        WHERE d.case_study_id IS NOT NULL AND ti.object_id = d.case_study_id
+          AND ti.content_type_id = (SELECT id FROM django_content_type
+                                     WHERE app_label = 'practices' AND model = 'casestudy')) ctags ON true
+  LEFT JOIN LATERAL (
+       SELECT string_agg(t.name, ', ' ORDER BY t.name) AS names FROM taggit_taggeditem ti
+         JOIN taggit_tag t ON t.id = ti.tag_id
+        WHERE d.framework_id IS NOT NULL AND ti.object_id = d.framework_id
+          AND ti.content_type_id = (SELECT id FROM django_content_type
+                                     WHERE app_label = 'practices' AND model = 'framework')) ftags ON true
+ WHERE {where}
+ ORDER BY d.id
+ {limit}
+"""
+
+_UPSERT_SQL = f"""
+INSERT INTO {storage.TABLE} (document_id, source_hash, embedding)
+SELECT u.id, u.hash, u.vec::vector
+  FROM unnest(%(ids)s::bigint[], %(hashes)s::text[], %(vectors)s::text[]) AS u(id, hash, vec)
+ON CONFLICT (document_id) DO UPDATE SET source_hash = EXCLUDED.source_hash, embedding = EXCLUDED.embedding
+"""
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(f"{model.MODEL_SHA256[:12]}:{text}".encode()).hexdigest()
+
+
+@contextmanager
+def embeddings_deferred() -> Iterator[None]:
+    """Within this block, writes leave embedding to a later embeddings_refresh (bulk loads)."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+def _stale(rows: Iterable[tuple[int, str, str | None]]) -> list[tuple[int, str, str]]:
+    out = []
+    for pk, text, old_hash in rows:
+        new_hash = _hash(text or "")
+        if new_hash != old_hash:
+            out.append((pk, text or "", new_hash))
+    return out
+
+
+def _store(cursor, items: list[tuple[int, str, str]]) -> None:
+    vectors = model.embed_texts([text for _, text, _ in items])
+    cursor.execute(
+        _UPSERT_SQL,
+        {
+            "ids": [pk for pk, _, _ in items],
+            "hashes": [h for _, _, h in items],
+            "vectors": [storage.vector_literal(v) for v in vectors],
+        },
+    )
+
+
+def embeddings_update(
+    *, case_study_ids: Iterable[int] = (), framework_ids: Iterable[int] = (), using: str | None = None
+) -> int:
+    """Embed the published documents of these items whose text changed; returns how many were embedded.
+
+    Does nothing (and returns 0) without pgvector, inside embeddings_deferred(),
+    or when the model cannot be loaded: word search still has the item, and
+    embed_documents fills the gap later.
+    """
+    using = using or DEFAULT_DB_ALIAS
+    case_study_ids, framework_ids = list(case_study_ids), list(framework_ids)
+    if _deferred.get() or not (case_study_ids or framework_ids) or not storage.vectors_available(using):
+        return 0
+    if model.model_problem():
+        logger.warning("Embeddings not updated: %s", model.model_problem())
+        return 0
+    sql = _TEXT_SQL.format(
+        where="(d.case_study_id = ANY(%(cs)s) OR d.framework_id = ANY(%(fw)s))",
+        limit="",
+    )
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute(sql, {"cs": case_study_ids, "fw": framework_ids})
+        items = _stale(cursor.fetchall())
+        if items:
+            _store(cursor, items)
+    return len(items)
+
+
+@dataclass
+class RefreshReport:
+    checked: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        rate = self.embedded / self.seconds if self.seconds else 0
+        return (
+            f"{self.embedded:,} of {self.checked:,} published documents embedded "
+            f"in {self.seconds:,.1f} s ({rate:,.1f} a second)"
+        )
+
+
+def embeddings_refresh(
+    *,
+    force: bool = False,
+    chunk: int = 256,
+    progress: Callable[[int, int, int], None] | None = None,
+    using: str | None = None,
+) -> RefreshReport:
+    """Embed every published document that has no embedding or a stale one (all of them with force).
+
+    Works through the documents in id order, one transaction per chunk, so an
+    interrupted run keeps what it finished and a rerun carries on. ``progress``
+    is called after each chunk with (checked, embedded, total).
+    """
+    using = using or DEFAULT_DB_ALIAS
+    report = RefreshReport()
+    if not storage.vectors_available(using):
+        return report
+    model.encoder()  # fail now, with the reason, rather than after the first chunk
+    started = time.perf_counter()
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM practices_searchdocument")
+        total = cursor.fetchone()[0]
+    last_id = 0
+    while True:
+        sql = _TEXT_SQL.format(where="d.id > %(after)s", limit="LIMIT %(chunk)s")
+        with transaction.atomic(using=using), connections[using].cursor() as cursor:
+            cursor.execute(sql, {"after": last_id, "chunk": chunk})
+            rows = cursor.fetchall()
+            if not rows:
+                break
+            last_id = rows[-1][0]
+            items = [(pk, text or "", _hash(text or "")) for pk, text, _ in rows] if force else _stale(rows)
+            if items:
+                _store(cursor, items)
+        report.checked += len(rows)
+        report.embedded += len(items)
+        if progress:
+            progress(report.checked, report.embedded, total)
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,260 @@
+"""Meaning: the embedding model, keeping vectors current, hybrid search and panels, and the words-and-tags fallback."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from councils.factories import ServiceSiloFactory
+from practices.checks import semantic_search_check
+from practices.factories import CaseStudyFactory
+from practices.models import CaseStudy, SearchEmbedding
+from practices.selectors.discovery import case_studies_similar_elsewhere, case_study_discovery
+from practices.selectors.search import SearchRequest, search
+from practices.semantic import model, storage
+from practices.services.embeddings import embeddings_deferred, embeddings_refresh
+from practices.services.search_index import search_index_update
+from practices.services.workflow import case_study_archive
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_availability():
+    storage.forget_availability()
+    yield
+    storage.forget_availability()
+
+
+@pytest.fixture
+def vectors(db):
+    if not storage.vectors_available():
+        pytest.skip("this server has no pgvector (words-and-tags path is tested below)")
+
+
+def indexed(*items):
+    search_index_update(case_study_ids=[i.pk for i in items])
+    return items
+
+
+@pytest.fixture
+def silos(db):
+    return {
+        "housing": ServiceSiloFactory(name="Housing", slug="housing"),
+        "env": ServiceSiloFactory(name="Environmental health", slug="environmental-health"),
+        "highways": ServiceSiloFactory(name="Highways", slug="highways"),
+        "libraries": ServiceSiloFactory(name="Libraries", slug="libraries"),
+    }
+
+
+@pytest.fixture
+def dumping(silos):
+    """The same idea in three silos' words, with no tag and no framework in common, and one unrelated write-up."""
+    cameras = CaseStudyFactory(
+        title="Cameras at fly-tipping hotspots",
+        slug="cameras",
+        primary_silo=silos["env"],
+        summary="Moveable cameras catch people dumping sofas and rubbish in back alleys, and fines follow.",
+        problem="Rubbish was dumped in the same alleys every week.",
+        approach="Cameras at the worst spots and fixed penalty notices from the footage.",
+        tags=["fly-tipping", "cctv"],
+    )
+    estates = CaseStudyFactory(
+        title="Caretakers logging rubbish dumped on estates",
+        slug="estates",
+        primary_silo=silos["housing"],
+        summary="Caretakers photograph bags and furniture dumped by bin stores so the household can be traced.",
+        problem="Bin stores were blocked by abandoned furniture and rubbish.",
+        approach="A phone form with a photo for every pile of dumped rubbish.",
+        tags=["illegal dumping", "estate management"],
+    )
+    laybys = CaseStudyFactory(
+        title="Tracing rubbish dumped in rural lay-bys",
+        slug="laybys",
+        primary_silo=silos["highways"],
+        summary="Road crews report household rubbish dumped in lay-bys and evidence in the bags is used to prosecute.",
+        problem="Lay-bys had become places to dump rubbish without paying.",
+        approach="Crews record each pile of dumped waste on tablets.",
+        tags=["waste crime", "verges"],
+    )
+    reading = CaseStudyFactory(
+        title="Summer reading challenge for children",
+        slug="reading",
+        primary_silo=silos["libraries"],
+        summary="Children read six library books over the summer holidays and collect stickers.",
+        problem="Reading levels dipped over the long summer break.",
+        approach="Libraries ran sessions with schools and gave medals at the end.",
+        tags=["reading", "children"],
+    )
+    indexed(cameras, estates, laybys, reading)
+    return {"cameras": cameras, "estates": estates, "laybys": laybys, "reading": reading}
+
+
+# --- The model ----------------------------------------------------------------
+
+
+def test_the_tokenizer_splits_words_and_punctuation_into_known_pieces():
+    tokenizer = model.encoder().tokenizer
+    ids = tokenizer.encode("Fly-tipping, café!")
+    assert ids[0] == tokenizer.cls_id and ids[-1] == tokenizer.sep_id
+    pieces = {v: k for k, v in tokenizer.vocab.items()}
+    words = [pieces[i] for i in ids[1:-1]]
+    assert "-" in words and "," in words and "!" in words
+    assert "cafe" in words  # accents folded and lower-cased, as the model was trained
+    assert tokenizer.unk_id not in ids
+
+
+def test_long_texts_are_cut_to_the_models_length():
+    ids = model.encoder().tokenizer.encode("council " * 500)
+    assert len(ids) == model.MAX_TOKENS
+
+
+def test_sentences_about_the_same_thing_are_closer_than_unrelated_ones():
+    a, b, c = model.embed_texts(
+        [
+            "tracking bin lorries with GPS",
+            "vehicle tracking on the refuse collection fleet",
+            "registering a birth at the town hall",
+        ]
+    )
+    assert abs(float(a @ a) - 1) < 1e-4, "vectors are unit length"
+    assert float(a @ b) > float(a @ c) + 0.2
+
+
+def test_a_model_file_that_is_not_the_pinned_one_is_refused(tmp_path, monkeypatch):
+    fake = tmp_path / "model.onnx"
+    fake.write_bytes(b"not the model")
+    monkeypatch.setenv(model.MODEL_PATH_ENV, str(fake))
+    with pytest.raises(model.ModelUnavailable, match="SHA-256"):
+        model._load()
+
+
+# --- Keeping embeddings current --------------------------------------------------
+
+
+def test_writes_embed_published_case_studies_and_unpublishing_removes_the_vector(vectors, dumping):
+    cameras = dumping["cameras"]
+    embedding = SearchEmbedding.objects.get(document__case_study=cameras)
+    CaseStudy.objects.filter(pk=cameras.pk).update(summary="Cameras on lamp columns at dumping hotspots.")
+    indexed(cameras)
+    assert SearchEmbedding.objects.get(document__case_study=cameras).source_hash != embedding.source_hash
+    case_study_archive(case_study=CaseStudy.objects.get(pk=cameras.pk))
+    assert not SearchEmbedding.objects.filter(document__case_study=cameras).exists()
+
+
+def test_embed_documents_fills_what_was_deferred_and_is_safe_to_rerun(vectors, silos, capsys):
+    with embeddings_deferred():
+        item = CaseStudyFactory(title="Gully sensors", primary_silo=silos["highways"])
+        indexed(item)
+    assert not SearchEmbedding.objects.filter(document__case_study=item).exists()
+    call_command("embed_documents")
+    assert SearchEmbedding.objects.filter(document__case_study=item).exists()
+    assert "1 of 1 published documents embedded" in capsys.readouterr().out
+    assert embeddings_refresh().embedded == 0
+
+
+# --- Hybrid search ---------------------------------------------------------------
+
+
+def test_a_result_found_by_meaning_alone_says_so(vectors, client, dumping):
+    # None of these words is in any write-up.
+    response = client.get("/search/", {"q": "trash left on the street"})
+    results = response.context["outcome"].results
+    matches = {r.title: r.match for r in results}
+    assert matches.get("Caretakers logging rubbish dumped on estates") == "meaning"
+    assert matches.get("Cameras at fly-tipping hotspots") == "meaning"
+    assert "Summer reading challenge for children" not in matches
+    assert "Related in meaning" in response.content.decode()
+
+
+def test_a_missing_word_lowers_the_rank_instead_of_removing_the_result(client, dumping):
+    # "photograph" is in the estates write-up, "caretakers ... furniture ... photos" is not said of the others.
+    results = search(SearchRequest(q="caretakers photograph dumped furniture spaceships")).results
+    assert results and results[0].title == "Caretakers logging rubbish dumped on estates"
+    assert results[0].match == "some"
+
+
+def test_quoted_phrases_and_minus_words_stay_exact_for_results_found_by_meaning(vectors, dumping):
+    titles = [r.title for r in search(SearchRequest(q="fly tipping -rubbish")).results]
+    assert titles == []
+    titles = [r.title for r in search(SearchRequest(q='"road crews" dumping')).results]
+    assert titles == ["Tracing rubbish dumped in rural lay-bys"]
+
+
+def test_a_correction_far_in_spelling_is_offered_not_applied(client, dumping):
+    outcome = client.get("/search/", {"q": "Passivhaus"}).context["outcome"]
+    assert not outcome.corrected_from
+
+
+# --- Panels ----------------------------------------------------------------------
+
+
+def test_same_practice_falls_back_to_meaning_and_says_so(vectors, client, dumping):
+    panels = case_study_discovery(AnonymousUser(), dumping["cameras"])
+    assert panels["same_practice_by_meaning"]
+    shown = {item.slug for item in panels["same_practice"]} | {item.slug for item in panels["similar"]}
+    assert {"estates", "laybys"} <= shown
+    html = client.get(dumping["cameras"].get_absolute_url()).content.decode()
+    assert "No framework is linked to this case study yet" in html
+
+
+def test_similar_work_says_why_it_matched_and_spreads_across_silos(vectors, dumping):
+    similar = case_studies_similar_elsewhere(dumping["estates"])
+    assert similar, "the other silos' write-ups are similar in meaning"
+    assert all(item.similar_approach or item.shared_tags for item in similar)
+    silos = [item.primary_silo_id for item in similar]
+    assert len(set(silos[:2])) == len(silos[:2]), "the best in each other silo comes before a second from one"
+
+
+# --- Without pgvector --------------------------------------------------------------
+
+
+def test_without_vectors_search_and_panels_use_words_and_tags(client, dumping):
+    with override_settings(SEMANTIC_SEARCH=False):
+        storage.forget_availability()
+        response = client.get("/search/", {"q": "fly tipping"})
+        assert [r.title for r in response.context["outcome"].results] == ["Cameras at fly-tipping hotspots"]
+        assert "Related in meaning" not in response.content.decode()
+        page = client.get(dumping["cameras"].get_absolute_url())
+        assert page.status_code == 200
+        assert not page.context["discovery"]["same_practice_by_meaning"]
+        assert client.get("/healthz").json()["search"].startswith("off")
+
+
+def test_a_server_without_pgvector_gets_a_warning_and_embed_documents_says_why(monkeypatch):
+    monkeypatch.setattr(storage, "vectors_available", lambda using=None: False)
+    warnings = semantic_search_check(None)
+    assert [w.id for w in warnings] == ["practices.W001"]
+    assert "words and tags alone" in warnings[0].msg
+    with pytest.raises(CommandError, match="no vector column"):
+        call_command("embed_documents")
+
+
+def test_ideas_from_other_silos_favour_frameworks_close_to_the_silos_own_work(vectors, silos, dumping):
+    from practices.factories import FrameworkFactory, FrameworkLinkFactory
+    from practices.selectors.discovery import frameworks_ideas_from_other_silos
+    from practices.services.discovery_stats import discovery_stats_refresh
+
+    close = FrameworkFactory(
+        title="Tackling fly-tipping and dumped rubbish",
+        slug="dumping-framework",
+        summary="Find where rubbish is dumped, gather evidence from the piles and fine or prosecute those responsible.",
+        reusable_core="Map hotspots, record every pile with a photo, trace and fine.",
+    )
+    far = FrameworkFactory(
+        title="Summer reading for children",
+        slug="reading-framework",
+        summary="Libraries and schools encourage children to keep reading over the holidays.",
+        reusable_core="A challenge, stickers and a medal.",
+    )
+    FrameworkLinkFactory(framework=close, case_study=dumping["cameras"])
+    FrameworkLinkFactory(framework=far, case_study=dumping["reading"])
+    search_index_update(framework_ids=[close.pk, far.pk])
+    discovery_stats_refresh()
+
+    ideas = frameworks_ideas_from_other_silos(silos["housing"])
+
+    assert [f.slug for f in ideas][:1] == ["dumping-framework"]
+    assert ideas[0].close_in_meaning
