@@ -86,7 +86,7 @@ SEARCHES: list[tuple[str, dict]] = [
     ("deep page 50: online booking", {"q": "online booking", "page": "50"}),
 ]
 EXPLAINED = {"q": "vehicle tracking", "silo": "waste-and-recycling"}
-RESULTS_RE = re.compile(r'role="status">([0-9,]+) results?')
+RESULTS_RE = re.compile(r'role="status">(?:About )?([0-9,]+) results?')
 
 
 def percentile(values: list[float], pct: float) -> float:
