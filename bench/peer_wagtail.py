@@ -124,13 +124,14 @@ for line in sys.stdin:
 """
 
 
-def peer_database() -> dict:
-    """A database beside ours on the same server, dropped and made anew."""
+def peer_database(*, fresh: bool) -> dict:
+    """A database beside ours on the same server, dropped and made anew when fresh."""
     ours = connection.settings_dict
     name = f"{ours['NAME']}_peer_wagtail"
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{name}"')
+    if fresh:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}"')
     return {
         "PEER_DB_NAME": name,
         "PEER_DB_USER": ours.get("USER") or "postgres",
@@ -154,6 +155,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workdir", help="reuse this folder for the venv and corpus")
     parser.add_argument("--json", type=Path, help="default: result.json in the work folder")
+    parser.add_argument(
+        "--keep-index",
+        action="store_true",
+        help="reuse the peer database built by an earlier run with the same --workdir (its index takes minutes)",
+    )
     args = parser.parse_args()
 
     n = peers.ensure_case_studies(args.case_studies)
@@ -163,18 +169,26 @@ def main() -> int:
     exported = peers.export_corpus(corpus)
     print(f"exported {exported:,} published items to {corpus}", flush=True)
     write_project(work)
-    env = {**os.environ, **peer_database()}
+    built = work / "built.json"
+    reuse = args.keep_index and built.exists()
+    env = {**os.environ, **peer_database(fresh=not reuse)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    build = peers.Peer([str(python), str(work / "worker.py"), "build", str(corpus)], env=env, cwd=work)
-    build.close()
-    print(f"Wagtail loaded and indexed: {build.info}", flush=True)
+    if reuse:
+        info = json.loads(built.read_text())
+        print(f"Wagtail index of an earlier run reused: {info}", flush=True)
+    else:
+        build = peers.Peer([str(python), str(work / "worker.py"), "build", str(corpus)], env=env, cwd=work)
+        build.close()
+        info = build.info
+        built.write_text(json.dumps(info))
+        print(f"Wagtail loaded and indexed: {info}", flush=True)
     peer = peers.Peer([str(python), str(work / "worker.py"), "serve"], env=env, cwd=work)
     try:
         result = peers.compare(peer, "wagtail", args.rounds)
     finally:
         peer.close()
     figures = peers.report(
-        "wagtail", result, n=n, rounds=args.rounds, peer_info=build.info, extra={}, kind="faster-than-peer"
+        "wagtail", result, n=n, rounds=args.rounds, peer_info=info, extra={}, kind="faster-than-peer"
     )
     path = args.json or work / "result.json"
     path.write_text(json.dumps(figures, indent=2))

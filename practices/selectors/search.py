@@ -713,7 +713,12 @@ def _run_search(
     near_columns = "near.sim, near.pos AS vec_pos" if use_vector else "NULL::float8 AS sim, NULL::bigint AS vec_pos"
     near_join = "LEFT JOIN near ON near.document_id = d.id" if use_vector else ""
     select = _MATCH_SELECT.format(
-        rank=rank, flags=flags, full=full, near_columns=near_columns, near_join=near_join, match=match,
+        rank=rank,
+        flags=flags,
+        full=full,
+        near_columns=near_columns,
+        near_join=near_join,
+        match=match,
         prefilter=prefilter,
     )
     # Newest first over every match when the order is the index's; a search by
@@ -722,8 +727,13 @@ def _run_search(
         page = _PAGE_LIST_SQL.format(order=order, source="matches")
     elif request.sort == "newest" and not plan.meaning_results:
         walk = _MATCH_SELECT.format(
-            rank=rank, flags=flags, full=full, near_columns=near_columns, near_join=near_join,
-            match="(d.vector || ''::tsvector) @@ query.q", prefilter=prefilter,
+            rank=rank,
+            flags=flags,
+            full=full,
+            near_columns=near_columns,
+            near_join=near_join,
+            match="(d.vector || ''::tsvector) @@ query.q",
+            prefilter=prefilter,
         )
         page = _PAGE_NEWEST_SQL.format(order=order, walk_select=walk.format(block=""))
     else:
@@ -977,7 +987,7 @@ def search(request: SearchRequest) -> SearchResults:
             f"Only the {CANDIDATES:,} most relevant results can be shown. "
             "Add words or filters to narrow your search, or sort by newest."
         )
-        request.page = CANDIDATES // PAGE_SIZE
+        request.page = max(1, math.ceil(CANDIDATES / PAGE_SIZE))
     # Chosen values are always listed in their facet, even outside the top few.
     selected_values = [str(v) for values in filters.values() for v in values]
     if parsed:

@@ -1,0 +1,102 @@
+"""Search and the case study list beyond CANDIDATES matches: estimated totals, exact newest-first order, bounded pages.
+
+The candidate limit is lowered for these tests so a few dozen case studies are
+"many"; the behaviour is the same at a million with the real limit.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import caches
+from django.utils import timezone
+
+from councils.factories import ServiceSiloFactory
+from practices.factories import CaseStudyFactory
+from practices.models import CaseStudy
+from practices.selectors import search as search_selector
+from practices.selectors.search import SearchRequest, search
+from practices.services.search_index import search_index_update
+
+pytestmark = pytest.mark.django_db
+
+LIMIT = 8
+MATCHES = 45
+
+
+@pytest.fixture
+def many(db, monkeypatch):
+    """MATCHES case studies about gritting (each published a day apart, stored in a shuffled order), and a few others."""
+    monkeypatch.setattr(search_selector, "CANDIDATES", LIMIT)
+    caches["pages"].clear()
+    highways = ServiceSiloFactory(name="Highways", slug="highways")
+    now = timezone.now()
+    # Stored out of date order, so table order and newest-first differ.
+    days = [(i * 17) % MATCHES for i in range(MATCHES)]
+    gritting = [
+        CaseStudyFactory(
+            title=f"Gritting routes planned from road sensors, round {day}",
+            summary="Road surface sensors tell the gritter crews which routes need salt tonight.",
+            primary_silo=highways,
+            published_at=now - timedelta(days=day),
+        )
+        for day in days
+    ]
+    others = [
+        CaseStudyFactory(title=f"Library opening hours by text message {n}", summary="Opening hours by text message.")
+        for n in range(5)
+    ]
+    search_index_update(case_study_ids=[c.pk for c in gritting + others])
+    return gritting
+
+
+def newest_titles(queryset, n=20) -> list[str]:
+    return list(queryset.order_by("-published_at", "-id").values_list("title", flat=True)[:n])
+
+
+def test_a_search_past_the_limit_says_about_how_many(client, many):
+    response = client.get("/search/", {"q": "gritting"})
+    outcome = response.context["outcome"]
+    assert outcome.total_estimated
+    assert outcome.total >= LIMIT
+    assert f"About {outcome.total} results" in response.content.decode()
+    # Only the candidates are ranked, so only they can be paged through.
+    assert len(outcome.results) == LIMIT
+    assert outcome.num_pages == 1
+    assert all("Gritting" in r.title for r in outcome.results)
+
+
+def test_below_the_limit_the_total_is_exact(client, many):
+    response = client.get("/search/", {"q": "library opening hours"})
+    outcome = response.context["outcome"]
+    assert not outcome.total_estimated
+    assert outcome.total == 5
+    assert "5 results" in response.content.decode()
+    assert "About" not in response.content.decode().split('role="status">')[1][:10]
+
+
+def test_newest_first_past_the_limit_is_the_true_newest_order(many):
+    outcome = search(SearchRequest(q="gritting", sort="newest"))
+    expected = newest_titles(CaseStudy.objects.filter(title__startswith="Gritting"))
+    assert outcome.total_estimated
+    assert [r.title for r in outcome.results] == expected
+    second = search(SearchRequest(q="gritting", sort="newest", page=2))
+    assert [r.title for r in second.results] == newest_titles(
+        CaseStudy.objects.filter(title__startswith="Gritting"), n=40
+    )[20:40]
+
+
+def test_relevance_pages_past_the_candidates_say_why(many):
+    outcome = search(SearchRequest(q="gritting", page=3))
+    assert any("most relevant results can be shown" in notice for notice in outcome.notices)
+    assert outcome.page == 1  # the last page holding candidates is shown instead
+
+
+def test_case_study_list_past_the_limit_is_newest_first_with_an_estimated_total(client, many):
+    response = client.get("/case-studies/")
+    outcome = response.context["outcome"]
+    assert outcome.total_estimated
+    assert [r.title for r in outcome.results] == newest_titles(CaseStudy.objects.filter(status="published"))
+    page_two = client.get("/case-studies/", {"page": 2}).context["outcome"]
+    assert [r.title for r in page_two.results] == newest_titles(CaseStudy.objects.filter(status="published"), 40)[20:40]
+    filtered = client.get("/case-studies/", {"silo": "highways"}).context["outcome"]
+    assert [r.title for r in filtered.results] == newest_titles(CaseStudy.objects.filter(primary_silo__slug="highways"))
