@@ -71,6 +71,8 @@ def page_urls(samples: int) -> dict[str, list[str]]:
         "home": ["/"],
         "case study list": ["/case-studies/"],
         "case study list, deep page": [f"/case-studies/?page={min(last_page, 500)}"],
+        "case study list, filtered": [f"/case-studies/?silo={slug}" for slug in silos],
+        "case study list, filtered page 50": [f"/case-studies/?silo={slug}&page=50" for slug in silos],
         "case study": [f"/case-studies/{slug}/" for slug in ids],
         "framework list": ["/frameworks/"],
         "framework": [f"/frameworks/{slug}/" for slug in frameworks],
