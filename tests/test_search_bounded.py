@@ -21,12 +21,14 @@ pytestmark = pytest.mark.django_db
 
 LIMIT = 8
 MATCHES = 45
+DENSE = 4  # candidates that must pass the filters for newest first to walk the index
 
 
 @pytest.fixture
 def many(db, monkeypatch):
     """MATCHES case studies about gritting (each published a day apart, stored in a shuffled order), and a few others."""
     monkeypatch.setattr(search_selector, "CANDIDATES", LIMIT)
+    monkeypatch.setattr(search_selector, "WALK_MIN_PASSING", DENSE)
     caches["pages"].clear()
     highways = ServiceSiloFactory(name="Highways", slug="highways")
     now = timezone.now()
@@ -41,11 +43,22 @@ def many(db, monkeypatch):
         )
         for day in days
     ]
+    winter = ServiceSiloFactory(name="Winter service", slug="winter-service")
+    # Two more in a silo of their own, stored first: few candidates pass a filter on it.
+    rare = [
+        CaseStudyFactory(
+            title=f"Gritting footways by hand, pilot {n}",
+            summary="Gritting the footways near schools by hand.",
+            primary_silo=winter,
+            published_at=now - timedelta(days=100 + n),
+        )
+        for n in range(2)
+    ]
     others = [
         CaseStudyFactory(title=f"Library opening hours by text message {n}", summary="Opening hours by text message.")
         for n in range(5)
     ]
-    search_index_update(case_study_ids=[c.pk for c in gritting + others])
+    search_index_update(case_study_ids=[c.pk for c in rare + gritting + others])
     return gritting
 
 
@@ -76,13 +89,21 @@ def test_below_the_limit_the_total_is_exact(client, many):
 
 def test_newest_first_past_the_limit_is_the_true_newest_order(many):
     outcome = search(SearchRequest(q="gritting", sort="newest"))
-    expected = newest_titles(CaseStudy.objects.filter(title__startswith="Gritting"))
+    expected = newest_titles(CaseStudy.objects.filter(title__startswith="Gritting routes"))
     assert outcome.total_estimated
     assert [r.title for r in outcome.results] == expected
     second = search(SearchRequest(q="gritting", sort="newest", page=2))
     assert [r.title for r in second.results] == newest_titles(
-        CaseStudy.objects.filter(title__startswith="Gritting"), n=40
+        CaseStudy.objects.filter(title__startswith="Gritting routes"), n=40
     )[20:40]
+
+
+def test_newest_first_with_a_filter_few_candidates_pass_is_still_exact(many):
+    outcome = search(SearchRequest(q="gritting", sort="newest", filters={"silo": ["winter-service"]}))
+    assert [r.title for r in outcome.results] == newest_titles(
+        CaseStudy.objects.filter(primary_silo__slug="winter-service")
+    )
+    assert len(outcome.results) == 2
 
 
 def test_relevance_pages_past_the_candidates_say_why(many):

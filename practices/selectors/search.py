@@ -6,9 +6,9 @@ the page's rows with highlighted snippets. Its cost does not grow with the
 number of matches: it ranks, counts and samples facets over at most
 ``CANDIDATES`` matches read in table order, and when there are more it
 estimates the total from how far into the table those reached ("about
-210,000 results"; docs/decisions, bounded search candidates). Lists and
-newest-first searches read the newest-first index and stop after their page. A few more statements run only when
-they are needed: resolving the facet values in the URL, and, when a search
+210,000 results"; docs/decisions/0009-bounded-search-candidates.md). Lists
+and newest-first searches read the newest-first index and stop after their
+page. A few more statements run only when they are needed: resolving the facet values in the URL, and, when a search
 finds little, "did you mean" from the trigram vocabulary and a retry with the
 correction or with any of the words. The number of statements never depends on
 the amount of data.
@@ -66,6 +66,10 @@ WORK_MEM = "32MB"
 # documents: ranking and counting 2,000 candidates costs about 25-35 ms on
 # this machine, against 150 ms for every match of a word in a fifth of them.
 CANDIDATES = 2_000
+# Newest first above CANDIDATES walks the newest-first index only when at least
+# this many candidates pass the filters (5%: a page within about 400 rows per
+# 20 results, whatever the size of the table).
+WALK_MIN_PASSING = 100
 
 # Private-use characters mark highlights inside ts_headline's output, so the
 # text can be HTML-escaped before the marks become <mark> elements.
@@ -484,7 +488,7 @@ factor AS MATERIALIZED (
 size AS MATERIALIZED (
     SELECT round(x.n * factor.scale)::bigint AS n, round(x.passed * factor.scale)::bigint AS passed,
            round(x.exact * factor.scale)::bigint AS exact, round(x.worded * factor.scale)::bigint AS worded,
-           factor.capped
+           factor.capped, x.passed >= %(dense)s AS dense
       FROM factor, (SELECT count(*) AS n, {passed} AS passed, {exact} AS exact, {worded} AS worded FROM hits) AS x
 ),
 sample AS MATERIALIZED (
@@ -546,10 +550,12 @@ page AS (
 # word first) and the documents nearest in meaning. Only the top of each list
 # is scored; below it, the text rank keeps the order.
 # A search newest first: below CANDIDATES every match is a candidate, so the
-# page is sorted from them; above it, matches are dense enough that walking
-# the newest-first index and testing each row finds a page quickly. The
-# walk's match test is written so that it cannot use the GIN index (with it,
-# the planner would fetch and sort every match).
+# page is sorted from them. Above it, when enough candidates pass the filters,
+# matches are dense enough that walking the newest-first index and testing each
+# row fills a page within a few thousand rows; the walk's match test is written
+# so that it cannot use the GIN index (with it, the planner would fetch and
+# sort every match). When few pass (a common word narrowed by rare filters),
+# walking could read the whole table, so every match is fetched and sorted.
 _PAGE_NEWEST_SQL = """
 walk AS NOT MATERIALIZED ({walk_select}),
 page AS (
@@ -560,7 +566,12 @@ page AS (
     UNION ALL
     (SELECT h.id, h.kind, h.case_study_id, h.framework_id, h.published_at, h.tag_ids, h.rank,
             0::float8 AS fused, h.full_match, h.worded
-       FROM walk h WHERE h.failed = 0 AND (SELECT capped FROM factor)
+       FROM walk h WHERE h.failed = 0 AND (SELECT capped AND dense FROM size)
+      ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s)
+    UNION ALL
+    (SELECT h.id, h.kind, h.case_study_id, h.framework_id, h.published_at, h.tag_ids, h.rank,
+            0::float8 AS fused, h.full_match, h.worded
+       FROM matches h WHERE h.failed = 0 AND (SELECT capped AND NOT dense FROM size)
       ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s)
 ),"""
 
@@ -767,6 +778,7 @@ def _run_search(
         fusion_depth=FUSION_DEPTH,
         rrf_k=RRF_K,
         candidates=CANDIDATES,
+        dense=WALK_MIN_PASSING,
     )
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # The matches are held in memory while they are ranked and counted; the
