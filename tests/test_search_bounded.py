@@ -106,6 +106,13 @@ def test_newest_first_with_a_filter_few_candidates_pass_is_still_exact(many):
     assert len(outcome.results) == 2
 
 
+def test_relevance_pages_with_a_filter_go_as_far_as_the_candidates_that_pass(many):
+    outcome = search(SearchRequest(q="gritting", filters={"silo": ["winter-service"]}))
+    assert outcome.num_pages == 1
+    assert outcome.results
+    assert all("footways" in r.title for r in outcome.results)
+
+
 def test_relevance_pages_past_the_candidates_say_why(many):
     outcome = search(SearchRequest(q="gritting", page=3))
     assert any("most relevant results can be shown" in notice for notice in outcome.notices)

@@ -488,7 +488,7 @@ factor AS MATERIALIZED (
 size AS MATERIALIZED (
     SELECT round(x.n * factor.scale)::bigint AS n, round(x.passed * factor.scale)::bigint AS passed,
            round(x.exact * factor.scale)::bigint AS exact, round(x.worded * factor.scale)::bigint AS worded,
-           factor.capped, x.passed >= %(dense)s AS dense
+           factor.capped, x.passed >= %(dense)s AS dense, x.passed AS candidates_passed
       FROM factor, (SELECT count(*) AS n, {passed} AS passed, {exact} AS exact, {worded} AS worded FROM hits) AS x
 ),
 sample AS MATERIALIZED (
@@ -533,7 +533,8 @@ SELECT (SELECT passed FROM size) AS total,
        (SELECT json_agg(h ORDER BY {order}) FROM results AS h) AS results,
        (SELECT exact FROM size) AS exact,
        (SELECT worded FROM size) AS worded,
-       (SELECT capped FROM size) AS capped
+       (SELECT capped FROM size) AS capped,
+       (SELECT candidates_passed FROM size) AS candidates_passed
 """
 
 # A list without search words, or a search newest first, reads the newest-first
@@ -788,7 +789,7 @@ def _run_search(
         # Table order must start at the first block for the estimate (see factor).
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'; SET LOCAL synchronize_seqscans = off{ef_search}")
         cursor.execute(sql, params)
-        total, hits, sampled, facet_rows, result_rows, exact, worded, capped = cursor.fetchone()
+        total, hits, sampled, facet_rows, result_rows, exact, worded, capped, candidates_passed = cursor.fetchone()
     return {
         "total": total,
         "hits": hits,
@@ -798,6 +799,7 @@ def _run_search(
         "exact": exact,
         "worded": worded,
         "capped": bool(capped),
+        "candidates_passed": candidates_passed,
     }
 
 
@@ -1030,7 +1032,8 @@ def search(request: SearchRequest) -> SearchResults:
     outcome.total = _about(data["total"]) if data["capped"] else data["total"]
     outcome.total_estimated = data["capped"]
     if data["capped"] and parsed and request.sort != "newest":
-        outcome.shown_limit = CANDIDATES
+        # Relevance pages go as far as the candidates that pass the filters.
+        outcome.shown_limit = min(CANDIDATES, data["candidates_passed"])
     outcome.exact_total = data["exact"] if parsed else data["total"]
     outcome.widened = widened
     outcome.relaxed = widened and data["exact"] == 0 and data["worded"] > 0
