@@ -491,6 +491,24 @@ size AS MATERIALIZED (
            factor.capped, x.passed >= %(dense)s AS dense, x.passed AS candidates_passed
       FROM factor, (SELECT count(*) AS n, {passed} AS passed, {exact} AS exact, {worded} AS worded FROM hits) AS x
 ),
+-- When few candidates pass the chosen filters (a common word narrowed by a
+-- rare filter), the results would be those few: instead the matches that pass
+-- every filter are read on their own, up to CANDIDATES, which is exact below
+-- it. Skipped (a one-time filter) in every other case.
+passing AS MATERIALIZED (
+    SELECT * FROM ({candidates_select}) AS m
+     WHERE m.failed = 0 AND (SELECT capped AND NOT dense FROM size)
+     LIMIT %(candidates)s
+),
+passing_size AS MATERIALIZED (
+    SELECT count(*) AS n, max(block) AS last_block, (SELECT capped AND NOT dense FROM size) AS used FROM passing
+),
+-- What the results are ranked from.
+ranked_from AS (
+    SELECT * FROM hits WHERE NOT (SELECT used FROM passing_size)
+    UNION ALL
+    SELECT * FROM passing
+),
 sample AS MATERIALIZED (
     -- every candidate when there are few; otherwise an even spread of about FACET_EXACT_LIMIT
     SELECT h.* FROM hits h, scan
@@ -526,15 +544,20 @@ results AS (
       LEFT JOIN councils_servicesilo s ON s.id = cs.primary_silo_id
      WHERE cs.id IS NOT NULL OR fw.id IS NOT NULL
 )
-SELECT (SELECT passed FROM size) AS total,
+SELECT (SELECT CASE WHEN NOT ps.used THEN size.passed
+                    WHEN ps.n < %(candidates)s THEN ps.n
+                    ELSE round(ps.n * greatest(1.0, (pg_relation_size('practices_searchdocument')
+                                                     / current_setting('block_size')::int)::float8 / (ps.last_block + 1)))
+               END::bigint FROM size, passing_size ps) AS total,
        (SELECT n FROM size) AS hits,
        (SELECT count(*) FROM sample) AS sampled,
        (SELECT json_agg(facets) FROM facets) AS facets,
        (SELECT json_agg(h ORDER BY {order}) FROM results AS h) AS results,
        (SELECT exact FROM size) AS exact,
        (SELECT worded FROM size) AS worded,
-       (SELECT capped FROM size) AS capped,
-       (SELECT candidates_passed FROM size) AS candidates_passed
+       (SELECT size.capped AND NOT (ps.used AND ps.n < %(candidates)s) FROM size, passing_size ps) AS capped,
+       (SELECT CASE WHEN ps.used THEN ps.n ELSE size.candidates_passed END FROM size, passing_size ps)
+           AS candidates_passed
 """
 
 # A list without search words, or a search newest first, reads the newest-first
@@ -589,7 +612,7 @@ page AS (
           -- candidates pass, and a nested loop over them costs quadratic time.
           FROM (SELECT h.*, row_number() OVER (PARTITION BY h.worded ORDER BY h.full_match DESC, h.rank DESC, h.id DESC)
                        AS text_pos
-                  FROM hits h WHERE h.failed = 0) AS h) AS h
+                  FROM ranked_from h WHERE h.failed = 0) AS h) AS h
      ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s
 ),"""
 
