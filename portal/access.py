@@ -37,10 +37,22 @@ TWO_FACTOR_MESSAGE = (
 
 
 def user_has_two_factor(user) -> bool:
-    """The account has an authenticator app; allauth then asks for its code at every sign-in."""
+    """The account has an authenticator app; allauth then asks for its code at every sign-in.
+
+    Remembered on the user object, so a page that asks several times costs one query.
+    """
     if not user.is_authenticated:
         return False
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    known = getattr(user, "_portal_has_two_factor", None)
+    if known is None:
+        known = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        user._portal_has_two_factor = known
+    return known
+
+
+def user_curates(user) -> bool:
+    """A curator who can act as one: curator powers over other councils' work need the second factor too."""
+    return user_is_curator(user) and user_has_two_factor(user)
 
 
 def curator_needs_two_factor(user) -> bool:

@@ -31,7 +31,7 @@ def healthz(request):
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        _, search = semantic_search_status()
+        _, search = semantic_search_status(check_files=False)
         return JsonResponse({"status": "ok", "database": "ok", "search": search})
     except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
         return JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)

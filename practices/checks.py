@@ -7,13 +7,17 @@ from django.db import DatabaseError
 from practices.semantic import model, storage
 
 
-def semantic_search_status() -> tuple[bool, str]:
-    """(whether meaning-based search is on, a sentence saying so) for the check and /healthz."""
+def semantic_search_status(*, check_files: bool = True) -> tuple[bool, str]:
+    """(whether meaning-based search is on, a sentence saying so) for the check and /healthz.
+
+    /healthz passes check_files=False: a probe polled every few seconds must stay
+    cheap, so it reports only a model problem this process has already met.
+    """
     if not getattr(settings, "SEMANTIC_SEARCH", True):
         return False, "off (SEMANTIC_SEARCH=0): search and discovery use words and tags alone"
     if not storage.vectors_available():
         return False, "off: this PostgreSQL server has no pgvector, so search and discovery use words and tags alone"
-    problem = model.files_problem()
+    problem = model.files_problem() if check_files else model.known_problem()
     if problem:
         return False, f"off: {problem}; search and discovery use words and tags alone"
     return True, "on: words, tags and meaning (pgvector)"

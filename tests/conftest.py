@@ -94,3 +94,20 @@ def client_for(people):
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def semantic_availability_known(request, django_db_blocker):
+    """Ask once, before the test, whether the test database keeps embeddings.
+
+    Each process asks once and remembers (practices.semantic.storage); asking
+    here keeps that one query out of the pages whose queries a test counts.
+    """
+    names = set(request.fixturenames)
+    if not {"db", "transactional_db", "live_server"} & names:
+        return
+    from practices.semantic import storage
+
+    request.getfixturevalue("transactional_db" if {"transactional_db", "live_server"} & names else "db")
+    with django_db_blocker.unblock():
+        storage.vectors_available()

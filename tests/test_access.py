@@ -6,7 +6,7 @@ officer, a curator without two-factor authentication and a curator with it.
 """
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
 
 from councils.factories import UserFactory
@@ -164,3 +164,18 @@ def test_the_admin_has_no_password_form_of_its_own(client):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("page", ["practices:case_study_detail", "practices:case_study_history"])
+def test_a_curator_without_2fa_cannot_read_another_councils_draft(client_for, council, silo, officer, page):
+    draft = CaseStudyFactory(
+        lead_council=council,
+        primary_silo=silo,
+        created_by=officer,
+        status=CaseStudy.Status.SUBMITTED,
+        published_at=None,
+        title="Draft of school bus live tracking",
+    )
+    with_2fa = client_for("curator").get(reverse(page, args=[draft.slug]))
+    assert with_2fa.status_code == 200 and "Draft of school bus live tracking" in with_2fa.content.decode()
+    assert client_for("curator_without_2fa").get(reverse(page, args=[draft.slug])).status_code == 404

@@ -16,7 +16,8 @@ from django.http import Http404
 from taggit.models import Tag, TaggedItem
 
 from councils.models import MemberProfile
-from councils.selectors import member_profile, user_is_curator
+from councils.selectors import member_profile
+from portal.access import user_curates
 from practices.models import Adoption, CaseStudy, Framework, FrameworkLink
 
 PUBLISHED = CaseStudy.Status.PUBLISHED
@@ -37,7 +38,7 @@ def case_study_visible_to(user, case_study: CaseStudy) -> bool:
     """Published items are public; anything else only to officers of its lead council and to curators."""
     if case_study.status == PUBLISHED:
         return True
-    return user_is_curator(user) or user_writes_for(user, case_study.lead_council_id)
+    return user_curates(user) or user_writes_for(user, case_study.lead_council_id)
 
 
 # While curators review a submission, or once it is archived, its council waits for them.
@@ -46,7 +47,7 @@ _LOCKED_FOR_OFFICERS = {CaseStudy.Status.SUBMITTED, CaseStudy.Status.ARCHIVED}
 
 def case_study_editable_by(user, case_study: CaseStudy) -> bool:
     """Curators edit anything; officers edit their council's work unless it is with the curators."""
-    if user_is_curator(user):
+    if user_curates(user):
         return True
     return case_study.status not in _LOCKED_FOR_OFFICERS and user_writes_for(user, case_study.lead_council_id)
 
@@ -85,7 +86,7 @@ def framework_get_for_user(user, slug: str) -> Framework:
         .filter(slug=slug)
         .first()
     )
-    if framework is None or (framework.status != Framework.Status.PUBLISHED and not user_is_curator(user)):
+    if framework is None or (framework.status != Framework.Status.PUBLISHED and not user_curates(user)):
         raise Http404("No framework found")
     return framework
 
@@ -116,7 +117,7 @@ def case_study_actions_for(user, case_study: CaseStudy) -> CaseStudyActions:
     if not user.is_authenticated:
         return CaseStudyActions()
     profile = member_profile(user)
-    curator = user_is_curator(user)
+    curator = user_curates(user)
     own_council = (
         profile is not None and profile.council_id is not None and profile.council_id == case_study.lead_council_id
     )

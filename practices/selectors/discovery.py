@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from taggit.models import Tag
 
 from councils.models import ServiceSilo
@@ -255,9 +256,14 @@ def case_studies_same_practice_by_meaning(case_study: CaseStudy, limit: int = 6)
             },
         )
         rows = cursor.fetchall()
-    if not rows:
-        return []
-    found = CaseStudy.objects.select_related("lead_council", "primary_silo").in_bulk([pk for pk, _ in rows])
+    # Always one more query, found or not, so a page's query count does not
+    # depend on whether anything was close enough.
+    found = {
+        item.pk: item
+        for item in CaseStudy.objects.select_related("lead_council", "primary_silo").filter(
+            pk__in=RawSQL("SELECT unnest(%s::bigint[])", [[pk for pk, _ in rows]])
+        )
+    }
     result = []
     for pk, sim in rows:
         item = found[pk]

@@ -27,8 +27,10 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 DIMENSIONS = 384
 # all-MiniLM-L6-v2 was trained on passages of at most 128 word pieces; more
@@ -199,6 +201,8 @@ class Encoder:
 
     def embed(self, texts: list[str], *, batch_size: int = 32) -> np.ndarray:
         """Unit-length float32 vectors, one row per text, in the order given."""
+        import numpy as np  # here, so importing this module costs a web worker's start-up nothing
+
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         encoded = [self.tokenizer.encode(text) for text in texts]
@@ -232,14 +236,19 @@ def _load() -> Encoder:
     import onnxruntime
 
     vocab = _checked_bytes(tokenizer_file(), TOKENIZER_SHA256, "embedding vocabulary")
-    model = _checked_bytes(model_file(), MODEL_SHA256, "embedding model")
+    _checked_bytes(model_file(), MODEL_SHA256, "embedding model")
     options = onnxruntime.SessionOptions()
+    # Without the arena, memory used by a batch goes back after it: a web
+    # worker that embeds a published write-up does not keep ~200 MB for good.
+    options.enable_cpu_mem_arena = False
     # One thread per request: a web worker serves one request at a time, and
     # the bulk command runs its own batches; more threads only contend.
     options.intra_op_num_threads = int(os.environ.get("PORTAL_EMBEDDING_THREADS", "1"))
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
-    session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    # Loaded from the checked path, not from the bytes: a session built from
+    # bytes keeps a second copy of the model (about 40 MB more per worker).
+    session = onnxruntime.InferenceSession(str(model_file()), options, providers=["CPUExecutionProvider"])
     return Encoder(WordPieceTokenizer.from_json(vocab), session)
 
 
@@ -291,6 +300,11 @@ def files_problem() -> str | None:
         except ModelUnavailable as exc:
             _files_checked[key] = str(exc)
     return _files_checked[key]
+
+
+def known_problem() -> str | None:
+    """A problem already found in this process (loading or checking the files), without doing any work."""
+    return _failure or next((problem for problem in _files_checked.values() if problem), None)
 
 
 def embed_texts(texts: list[str]) -> np.ndarray:

@@ -12,12 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from councils.selectors import member_profile, user_is_curator
+from councils.selectors import member_profile
 from portal.access import (
     curator_needs_two_factor,
     explained_403,
     officer_required,
     two_factor_first,
+    user_curates,
     user_writer_profile,
 )
 from practices.forms.submission import (
@@ -188,7 +189,7 @@ def case_study_edit(request, slug):
 def _writer_view_of(request, slug) -> CaseStudy:
     """The case study for its writers: 404 if not visible, 403 if visible but theirs to read only."""
     case_study = access.case_study_get_for_user(request.user, slug)
-    if not (access.user_writes_for(request.user, case_study.lead_council_id) or user_is_curator(request.user)):
+    if not (access.user_writes_for(request.user, case_study.lead_council_id) or user_curates(request.user)):
         raise PermissionDenied("Only officers of the council that wrote this, and curators, can use this page.")
     return case_study
 
@@ -248,7 +249,7 @@ def case_study_history(request, slug):
             "case_study": case_study,
             "entries": entries,
             "page": page,
-            "can_restore": user_is_curator(request.user),
+            "can_restore": user_curates(request.user),
             "refused_edits": case_study.refused_edits.select_related("author")[:20],
         },
     )
