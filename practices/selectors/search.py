@@ -497,11 +497,12 @@ size AS MATERIALIZED (
 -- it. Skipped (a one-time filter) in every other case.
 passing AS MATERIALIZED (
     SELECT * FROM ({candidates_select}) AS m
-     WHERE m.failed = 0 AND (SELECT capped AND NOT dense FROM size)
+     WHERE m.failed = 0 AND %(ranked)s AND (SELECT capped AND NOT dense FROM size)
      LIMIT %(candidates)s
 ),
 passing_size AS MATERIALIZED (
-    SELECT count(*) AS n, max(block) AS last_block, (SELECT capped AND NOT dense FROM size) AS used FROM passing
+    SELECT count(*) AS n, max(block) AS last_block, %(ranked)s AND (SELECT capped AND NOT dense FROM size) AS used
+      FROM passing
 ),
 -- What the results are ranked from.
 ranked_from AS (
@@ -773,6 +774,7 @@ def _run_search(
         page = _PAGE_NEWEST_SQL.format(order=order, walk_select=walk.format(block=""))
     else:
         page = _PAGE_SEARCH_SQL.format(order=order)
+    page_is_ranked = tsquery is not None and not (request.sort == "newest" and not plan.meaning_results)
     sql = _SEARCH_SQL.format(
         matches_select=select.format(block=""),
         # The block number of the row's heap address: how far into the table the scan is.
@@ -803,6 +805,9 @@ def _run_search(
         rrf_k=RRF_K,
         candidates=CANDIDATES,
         dense=WALK_MIN_PASSING,
+        # Only a ranked page needs the passing matches: lists and newest first
+        # read theirs in index order.
+        ranked=page_is_ranked,
     )
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # The matches are held in memory while they are ranked and counted; the
