@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 N = os.environ.get("BENCH_CASE_STUDIES", "100000")
-SCRIPTS = ["pages.py", "search.py", "discovery.py", "embeddings.py"]
+SCRIPTS = ["pages.py", "search.py", "discovery.py", "embeddings.py", "writes.py", "open_data_api.py"]
 
 
 def main() -> int:

@@ -100,7 +100,7 @@ class Council(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("councils:council_detail", kwargs={"slug": self.slug})
+        return reverse("practices:council_detail", kwargs={"slug": self.slug})
 
 
 class ServiceSilo(models.Model):
@@ -122,7 +122,7 @@ class ServiceSilo(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("councils:silo_detail", kwargs={"slug": self.slug})
+        return reverse("practices:silo_detail", kwargs={"slug": self.slug})
 
 
 class MemberRole(models.TextChoices):

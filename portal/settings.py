@@ -25,7 +25,8 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 SITE_NAME = "Council Practice Exchange"
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The public address, for canonical links, feeds and emails: production must say what it is.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000") if DEBUG or TESTING else env("SITE_URL")
 
 INSTALLED_APPS = [
     "portal.apps.PortalAdminConfig",  # the admin, behind the portal sign-in and 2FA (portal/access.py)
@@ -38,6 +39,10 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "django.contrib.sites",
+    "django.contrib.sitemaps",
+    "corsheaders",
+    "rest_framework",
+    "drf_spectacular",
     "taggit",
     "simple_history",
     "allauth",
@@ -47,14 +52,19 @@ INSTALLED_APPS = [
     "portal",
     "councils",
     "practices",
+    "api",
 ]
 
 MIDDLEWARE = [
+    # Outermost, so it times and logs the answer actually sent, error pages included.
+    "portal.request_log.RequestLogMiddleware",
+    "portal.db_router.PrimaryPinMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.security_headers.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -95,6 +105,19 @@ else:
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# An optional read replica (portal/db_router.py): browse and search read there; writes, and reads
+# for a few seconds after a write, go to the primary. Tests always have the alias, as a mirror of
+# the test database, so the router can be tested anywhere.
+if env("DATABASE_REPLICA_URL", default="") or TESTING:
+    DATABASES["replica"] = {
+        **(env.db_url("DATABASE_REPLICA_URL") if env("DATABASE_REPLICA_URL", default="") else DATABASES["default"]),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["portal.db_router.PrimaryReplicaRouter"] if env("DATABASE_REPLICA_URL", default="") else []
+# How long a browser keeps reading from the primary after it wrote something.
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Meaning-based search and discovery (sentence embeddings in pgvector). Off, or
 # on a server without pgvector, search and discovery use words and tags alone.
@@ -297,11 +320,65 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# The open data API (api/): read-only, token or anonymous, JSON only (no browsable pages, whose
+# inline scripts a strict Content-Security-Policy would block; /api/v1/docs/ is the human view).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.PersonalTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonymousRateThrottle", "api.throttling.TokenRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per client, counted in the default cache (Redis when REDIS_URL is set, so all workers share counts).
+API_RATES = {
+    "anonymous": env("API_ANONYMOUS_RATE", default="120/minute"),
+    "token": env("API_TOKEN_RATE", default="1200/minute"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{SITE_NAME} open data API",
+    "DESCRIPTION": "Published case studies, frameworks, councils, service silos, tags and adoptions, read only. "
+    "Content is under the Open Government Licence v3.0 unless an item's licence says otherwise.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVERS": [{"url": SITE_URL}],
+    "LICENSE": {
+        "name": "Open Government Licence v3.0",
+        "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+    },
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "DISABLE_ERRORS_AND_WARNINGS": True,
+    # The schema is generated and checked by the test suite (schemathesis); `check --deploy` runs without a database.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
+}
+# Any site may read the API from a browser: it is public data, read only, and never uses cookies.
+CORS_URLS_REGEX = r"^/api/v1/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "authorization", "if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["etag", "last-modified", "retry-after"]
+CORS_ALLOW_CREDENTIALS = False
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"bare": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # The request log is already one JSON object per line; nothing is added around it.
+        "requests": {"class": "logging.StreamHandler", "formatter": "bare"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "portal.requests": {
+            "handlers": ["requests"],
+            "level": env("REQUEST_LOG_LEVEL", default="INFO"),
+            "propagate": False,
+        }
+    },
 }
 
 if TESTING:

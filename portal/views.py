@@ -1,14 +1,17 @@
 """Site-wide pages: home, health check, accessibility statement, error pages."""
 
+import sys
+
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from councils.selectors import silos_with_counts
 from portal.caching import cache_for_visitors
+from portal.outage import database_unavailable, outage_response, render_without_database
 from practices.checks import semantic_search_status
 from practices.selectors import browse as selectors
+from practices.selectors import places
 
 
 @cache_for_visitors
@@ -20,7 +23,7 @@ def home(request):
             "summary": selectors.home_summary(),
             "latest": selectors.case_studies_published()[:6],
             "most_reused": selectors.case_studies_most_reused(),
-            "silos": [silo for silo in silos_with_counts() if silo.published_count],
+            "silos": [silo for silo in places.silos_with_counts() if silo.published_count],
         },
     )
 
@@ -47,4 +50,8 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
-    return render(request, "500.html", status=500)
+    """500, or an honest 503 when the database is unreachable; drawn without the database either way,
+    since it may be what failed (a signed-in user's session lives there)."""
+    if database_unavailable(sys.exc_info()[1]):
+        return outage_response(request)
+    return render_without_database(request, "500.html", status=500)

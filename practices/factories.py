@@ -50,6 +50,7 @@ class CaseStudyFactory(factory.django.DjangoModelFactory):
     status = CaseStudy.Status.PUBLISHED
     published_at = factory.LazyFunction(timezone.now)
     start_year = 2019
+    contact_email = "fleet.team@example.gov.uk"
 
     @factory.post_generation
     def tags(self, create, extracted, **kwargs):

@@ -1,16 +1,39 @@
-"""Atom feeds of new published case studies in a silo, with a tag, or implementing a framework."""
+"""Atom feeds of new published case studies: all of them, or by council, silo, tag or framework."""
+
+import re
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
-from councils.models import ServiceSilo
+from councils.models import Council, ServiceSilo
 from practices.models import CaseStudy, Framework
 from practices.selectors import access
 
 FEED_ITEMS = 30
+# Characters XML 1.0 cannot carry at all; text typed or imported with them must not take a feed down.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(value):
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, list | tuple):
+        return [_xml_safe(part) for part in value]
+    return value
+
+
+class XmlSafeAtom1Feed(Atom1Feed):
+    """Atom, with characters XML cannot hold dropped from every text, rather than failing the whole feed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*map(_xml_safe, args), **{key: _xml_safe(value) for key, value in kwargs.items()})
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*map(_xml_safe, args), **{key: _xml_safe(value) for key, value in kwargs.items()})
 
 
 def _absolute(path: str) -> str:
@@ -30,13 +53,14 @@ def _published():
 class CaseStudyFeed(Feed):
     """What every feed shares: one entry per published case study, newest first."""
 
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed
 
     def item_title(self, item):
         return item.title
 
     def item_description(self, item):
-        return item.summary
+        # Atom carries the summary as HTML; the summary is plain text, so readers must show it as text.
+        return escape(item.summary)
 
     def item_link(self, item):
         return _absolute(item.get_absolute_url())
@@ -121,3 +145,47 @@ class FrameworkFeed(CaseStudyFeed):
 
     def items(self, obj):
         return _published().filter(framework_links__framework=obj)[:FEED_ITEMS]
+
+
+class LatestCaseStudiesFeed(CaseStudyFeed):
+    """Every newly published case study, from any council and silo."""
+
+    def get_object(self, request):
+        return None
+
+    def title(self, obj):
+        return f"New case studies on the {settings.SITE_NAME}"
+
+    def subtitle(self, obj):
+        return "Case studies from every council and service silo, newest first."
+
+    def link(self, obj):
+        return _absolute("/case-studies/")
+
+    def feed_path(self, obj):
+        return "/feeds/case-studies/"
+
+    def items(self, obj):
+        return _published()[:FEED_ITEMS]
+
+
+class CouncilFeed(CaseStudyFeed):
+    """A council's newly published case studies, as lead council."""
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Council, slug=slug)
+
+    def title(self, obj):
+        return f"New case studies from {obj.name}"
+
+    def subtitle(self, obj):
+        return f"Published case studies led by {obj.name}."
+
+    def link(self, obj):
+        return _absolute(obj.get_absolute_url())
+
+    def feed_path(self, obj):
+        return f"/feeds/councils/{obj.slug}/"
+
+    def items(self, obj):
+        return _published().filter(lead_council=obj)[:FEED_ITEMS]

@@ -15,6 +15,10 @@ from councils.models import SLUG_PATTERN, Council, ServiceSilo
 
 FIRST_YEAR = 1990
 LAST_YEAR = 2100
+# Content is open data under this licence unless an item names another.
+DEFAULT_LICENCE = "Open Government Licence v3.0"
+DEFAULT_LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+LICENCE_HELP = f"Leave blank for the {DEFAULT_LICENCE}"
 
 
 class CitizenGroup(models.Model):
@@ -80,9 +84,13 @@ class Framework(models.Model):
     generalised_from = models.ForeignKey(
         "CaseStudy", on_delete=models.SET_NULL, null=True, blank=True, related_name="generalised_into"
     )
+    # The database default lets bulk loaders (COPY) leave it out.
+    licence = models.CharField(max_length=200, blank=True, default="", db_default="", help_text=LICENCE_HELP)
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped on every save through the services, as for case studies.
+    version = models.PositiveIntegerField(default=1)
     search_vector = SearchVectorField(null=True, editable=False)
 
     tags = TaggableManager(blank=True)
@@ -110,6 +118,12 @@ class Framework(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("practices:framework_detail", kwargs={"slug": self.slug})
+
+
+# What a curator writes about a framework; status and origin are set by the services.
+FRAMEWORK_CONTENT_FIELDS = ("title", "summary", "reusable_core", "what_varies", "pitfalls", "review_by")
+# Its versioned related sets, each with the name its history rows give the related object.
+FRAMEWORK_CONTENT_M2M = {"silos": "servicesilo"}
 
 
 class CaseStudyStatus(models.TextChoices):
@@ -150,6 +164,8 @@ class CaseStudy(models.Model):
     contact_name = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
     hosts_visits = models.BooleanField(default=False, help_text="The council welcomes visits from other councils")
+    # The database default lets bulk loaders (COPY) leave it out.
+    licence = models.CharField(max_length=200, blank=True, default="", db_default="", help_text=LICENCE_HELP)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     review_by = models.DateField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -162,12 +178,11 @@ class CaseStudy(models.Model):
     # Bumped on every save through the services; edits carry the number they
     # started from so a stale save can be refused.
     version = models.PositiveIntegerField(default=1)
-    search_vector = SearchVectorField(null=True, editable=False)
 
     frameworks = models.ManyToManyField(Framework, through="FrameworkLink", related_name="case_studies", blank=True)
     tags = TaggableManager(blank=True)
     history = HistoricalRecords(
-        excluded_fields=["search_vector", "reminder_sent_at"],
+        excluded_fields=["reminder_sent_at"],
         m2m_fields=[partner_councils, other_silos, citizen_groups],
     )
 
@@ -175,7 +190,6 @@ class CaseStudy(models.Model):
         ordering = ["-published_at", "title"]
         verbose_name_plural = "case studies"
         indexes = [
-            GinIndex(fields=["search_vector"], name="casestudy_search_gin"),
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="casestudy_title_trgm"),
             models.Index(fields=["status", "-published_at"], name="casestudy_status_published"),
             models.Index(fields=["review_by"], name="casestudy_review_by"),
@@ -244,6 +258,7 @@ CASE_STUDY_CONTENT_FIELDS = (
     "contact_email",
     "hosts_visits",
 )
+CASE_STUDY_CONTENT_M2M = {"partner_councils": "council", "other_silos": "servicesilo", "citizen_groups": "citizengroup"}
 
 
 class FrameworkLink(models.Model):
@@ -529,3 +544,16 @@ class RefusedEdit(models.Model):
 
     def __str__(self) -> str:
         return f"Refused edit of {self.case_study} by {self.author}"
+
+
+class SummaryStaleMark(models.Model):
+    """A write changed what the discovery summaries count; the worker refreshes them after commit.
+
+    Writers only insert (never update a shared row), so concurrent writes do not
+    queue on each other; the worker deletes the marks it has covered.
+    """
+
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Summaries stale since {self.marked_at:%Y-%m-%d %H:%M:%S}"

@@ -1,7 +1,18 @@
 from django.urls import path
 
 from practices import feeds
-from practices.views import browse, curate, follow, insights, review, submit
+from practices.views import (
+    browse,
+    curate,
+    curate_frameworks,
+    downloads,
+    follow,
+    insights,
+    places,
+    review,
+    submit,
+    uploads,
+)
 from practices.views import search as search_views
 
 app_name = "practices"
@@ -12,6 +23,10 @@ urlpatterns = [
     path("frameworks/", browse.framework_list, name="framework_list"),
     path("frameworks/<slug:slug>/", browse.framework_detail, name="framework_detail"),
     path("tags/<slug:slug>/", browse.tag_detail, name="tag_detail"),
+    path("councils/", places.council_list, name="council_list"),
+    path("councils/<slug:slug>/", places.council_detail, name="council_detail"),
+    path("silos/", places.silo_list, name="silo_list"),
+    path("silos/<slug:slug>/", places.silo_detail, name="silo_detail"),
     # Submission, editing, history, reuse and enquiries
     path("submit/", submit.submit_home, name="submit_home"),
     path("submit/new/", submit.case_study_new, name="submit_new"),
@@ -36,9 +51,15 @@ urlpatterns = [
     path("review/<slug:slug>/frameworks/", review.review_frameworks, name="review_frameworks"),
     path("review/<slug:slug>/frameworks/link/", review.review_link, name="review_link"),
     path("search/", search_views.search, name="search"),
+    path("search/download.<str:file_format>", downloads.search_download, name="search_download"),
+    path("case-studies/download.<str:file_format>", downloads.case_study_list_download, name="case_study_download"),
+    path("curate/import/", uploads.upload_start, name="curate_import"),
+    path("curate/import/confirm/", uploads.upload_confirm, name="curate_import_confirm"),
     # Discovery and curation
     path("insights/", insights.insights, name="insights"),
     path("insights/data.csv", insights.insights_csv, name="insights_csv"),
+    path("feeds/case-studies/", feeds.LatestCaseStudiesFeed(), name="feed_case_studies"),
+    path("feeds/councils/<slug:slug>/", feeds.CouncilFeed(), name="feed_council"),
     path("feeds/silos/<slug:slug>/", feeds.SiloFeed(), name="feed_silo"),
     path("feeds/tags/<slug:slug>/", feeds.TagFeed(), name="feed_tag"),
     path("feeds/frameworks/<slug:slug>/", feeds.FrameworkFeed(), name="feed_framework"),
@@ -55,6 +76,28 @@ urlpatterns = [
         name="curate_unlink",
     ),
     path("curate/case-studies/<slug:slug>/generalise/", curate.case_study_generalise, name="curate_generalise"),
+    path("curate/frameworks/", curate_frameworks.framework_list, name="curate_frameworks"),
+    path("curate/frameworks/new/", curate_frameworks.framework_new, name="curate_framework_new"),
+    path("curate/frameworks/<slug:slug>/", curate_frameworks.framework_preview, name="curate_framework"),
+    path("curate/frameworks/<slug:slug>/edit/", curate_frameworks.framework_edit, name="curate_framework_edit"),
+    path(
+        "curate/frameworks/<slug:slug>/publish/",
+        curate_frameworks.framework_publish_view,
+        name="curate_framework_publish",
+    ),
+    path(
+        "curate/frameworks/<slug:slug>/archive/",
+        curate_frameworks.framework_archive_view,
+        name="curate_framework_archive",
+    ),
+    path(
+        "curate/frameworks/<slug:slug>/history/", curate_frameworks.framework_history, name="curate_framework_history"
+    ),
+    path(
+        "curate/frameworks/<slug:slug>/history/<int:history_id>/restore/",
+        curate_frameworks.framework_restore_view,
+        name="curate_framework_restore",
+    ),
     path("curate/tags/", curate.tag_list, name="curate_tags"),
     path("curate/tags/<slug:slug>/", curate.tag_curate, name="curate_tag"),
     path("curate/tags/<slug:slug>/rename/", curate.tag_rename_view, name="curate_tag_rename"),

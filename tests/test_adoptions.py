@@ -8,9 +8,9 @@ from django.urls import reverse
 from councils.factories import MemberProfileFactory, ServiceSiloFactory
 from practices.factories import CaseStudyFactory, FrameworkFactory
 from practices.models import Adoption, CaseStudy
+from tests.conftest import WHO
 
 pytestmark = pytest.mark.django_db
-WHO = ["owner", "colleague", "outsider", "curator", "visitor"]
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from django.urls import reverse
 from practices.factories import CaseStudyFactory
 from practices.models import CaseStudy
 from practices.services.editing import CaseStudyContent, EditConflict, case_study_update
+from tests.conftest import WHO
 
 pytestmark = pytest.mark.django_db
 Status = CaseStudy.Status
-WHO = ["owner", "colleague", "outsider", "curator", "visitor"]
 
 
 def form_data(case_study, **overrides):

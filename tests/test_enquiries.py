@@ -12,9 +12,9 @@ from django.utils import timezone
 from practices.factories import CaseStudyFactory
 from practices.models import CaseStudy, Enquiry
 from practices.services.enquiries import LIMITS
+from tests.conftest import WHO
 
 pytestmark = pytest.mark.django_db
-WHO = ["owner", "colleague", "outsider", "curator", "visitor"]
 CONTACT = "fleet.team@bristol-city-council.gov.uk"
 
 

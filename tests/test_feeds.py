@@ -102,3 +102,24 @@ def test_pages_advertise_their_feed(client, feed_world):
 
     assert 'type="application/atom+xml"' in html
     assert "/feeds/silos/transport/" in html
+
+
+def test_control_characters_in_a_title_do_not_take_the_feed_down(client, feed_world):
+    # Found by tests/test_fuzz.py: a title with a bell character made the silo feed a 500.
+    CaseStudyFactory(title="Gritter\x07 routes\x1b online", primary_silo=feed_world["transport"], tags=["x\x01y"])
+    _, titles = _entries(client.get("/feeds/silos/transport/"))
+    assert "Gritter routes online" in titles
+
+
+def test_a_summary_is_shown_by_feed_readers_as_text_not_markup(client, feed_world):
+    CaseStudyFactory(
+        title="Bus stop displays",
+        primary_silo=feed_world["transport"],
+        summary='Screens at 40 stops <img src="https://tracker.example/p.gif"> & counting',
+    )
+    root, _ = _entries(client.get("/feeds/silos/transport/"))
+    summaries = [entry.find(f"{ATOM}summary") for entry in root.findall(f"{ATOM}entry")]
+    shown = next(s for s in summaries if "Screens at 40 stops" in s.text)
+    assert shown.get("type") == "html"
+    assert "<img" not in shown.text, "readers render type=html, so the text's markup must arrive escaped"
+    assert "&lt;img" in shown.text

@@ -94,9 +94,9 @@ def test_json_bundle_creates_everything_linked_and_searchable():
     assert FrameworkLink.objects.get(case_study=case_study).customisation == "Added SMS alerts"
     assert Framework.objects.get(slug="vehicle-tracking").generalised_from == case_study
     assert Adoption.objects.get().silo.slug == "waste"
-    assert CaseStudy.objects.filter(search_vector__isnull=False).count() == 1
-    assert CaseStudy.objects.filter(search_vector="lorries").count() == 0
-    assert CaseStudy.objects.filter(search_vector="buses").count() == 1, "stemmed full text is indexed"
+    assert CaseStudy.objects.filter(search_document__isnull=False).count() == 1
+    assert CaseStudy.objects.filter(search_document__vector="lorries").count() == 0
+    assert CaseStudy.objects.filter(search_document__vector="buses").count() == 1, "stemmed full text is indexed"
 
 
 def test_reimport_changes_nothing():
@@ -206,3 +206,21 @@ def test_command_reports_problems_without_a_traceback(tmp_path):
         call_command("import_practices", str(path))
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_practices", str(tmp_path / "missing.json"))
+
+
+def test_a_submitted_case_study_must_have_what_a_reviewer_needs(db):
+    """The same rule as the submission form and case_study_submit: the import door agrees with the others."""
+    data = {
+        "silos": [{"slug": "transport", "name": "Transport"}],
+        "case_studies": [
+            {
+                "slug": "half-done",
+                "title": "Half-written bus write-up",
+                "primary_silo": "transport",
+                "status": "submitted",
+            }
+        ],
+    }
+    with pytest.raises(ImportRejected, match="submitted for review but incomplete: enter a summary; describe the"):
+        practices_import(data)
+    assert not CaseStudy.objects.filter(slug="half-done").exists()

@@ -73,8 +73,19 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY" in result.stderr
 
 
+def test_production_refuses_to_start_without_its_public_address():
+    # Without SITE_URL, feeds, canonical links and emails would point at 127.0.0.1.
+    result = run_settings({"SECRET_KEY": "s" * 64, "ALLOWED_HOSTS": "example.gov.uk"})
+    assert result.returncode != 0
+    assert "SITE_URL" in result.stderr
+
+
 def test_production_settings_pass_the_deploy_check():
-    env = {"SECRET_KEY": "x" * 60 + "production-like-secret-value", "ALLOWED_HOSTS": "practice.example.gov.uk"}
+    env = {
+        "SECRET_KEY": "x" * 60 + "production-like-secret-value",
+        "ALLOWED_HOSTS": "practice.example.gov.uk",
+        "SITE_URL": "https://practice.example.gov.uk",
+    }
     base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "portal.settings", "DATABASE_URL": "postgres://x@/y"}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -87,7 +98,7 @@ def test_production_settings_pass_the_deploy_check():
 
 
 def test_debug_is_off_unless_asked_for():
-    env = {"SECRET_KEY": "s" * 64, "ALLOWED_HOSTS": "example.gov.uk"}
+    env = {"SECRET_KEY": "s" * 64, "ALLOWED_HOSTS": "example.gov.uk", "SITE_URL": "https://example.gov.uk"}
     result = run_settings(env)
     assert result.stdout.strip() == "False", result.stderr
 

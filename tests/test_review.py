@@ -14,10 +14,10 @@ from councils.models import MemberProfile
 from practices.factories import CaseStudyFactory, CitizenGroupFactory, FrameworkFactory
 from practices.models import CaseStudy, FrameworkLink, ReviewNote
 from practices.services.workflow import case_study_submit
+from tests.conftest import WHO
 
 pytestmark = pytest.mark.django_db
 Status = CaseStudy.Status
-WHO = ["owner", "colleague", "outsider", "curator", "visitor"]
 
 
 def submitted(council, silo, officer, **kwargs):
@@ -220,7 +220,15 @@ def test_linking_twice_is_explained(client, curator, council, silo, officer):
 
 
 def test_publishing_an_incomplete_submission_is_explained(client, curator, council, silo, officer):
-    case_study = submitted(council, silo, officer, summary="")
+    # Submitting enforces the summary now, so this is one that predates the rule (or was edited by SQL).
+    case_study = CaseStudyFactory(
+        lead_council=council,
+        primary_silo=silo,
+        created_by=officer,
+        status=Status.SUBMITTED,
+        published_at=None,
+        summary="",
+    )
     client.force_login(curator)
     response = client.post(reverse("practices:review_publish", args=[case_study.slug]), follow=True)
     assert "Add a summary before publishing." in response.content.decode()

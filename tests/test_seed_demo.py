@@ -52,7 +52,7 @@ def test_demo_content_covers_the_domain():
     assert Adoption.objects.exclude(case_study__lead_council=None).count() >= 5
     assert CaseStudy.objects.exclude(funding_source="").values("funding_source").distinct().count() >= 4
     assert CitizenGroup.objects.filter(case_studies__isnull=False).distinct().count() >= 5
-    assert published.filter(search_vector__isnull=False).count() == published.count()
+    assert published.filter(search_document__isnull=False).count() == published.count()
 
 
 @pytest.mark.parametrize(

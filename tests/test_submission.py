@@ -10,10 +10,10 @@ from django.utils.html import escape
 from councils.factories import CouncilFactory
 from practices.factories import CaseStudyFactory, CitizenGroupFactory
 from practices.models import CaseStudy
+from tests.conftest import WHO
 
 pytestmark = pytest.mark.django_db
 Status = CaseStudy.Status
-WHO = ["owner", "colleague", "outsider", "curator", "visitor"]
 
 
 def make(council, silo, officer, status, **kwargs):

@@ -77,7 +77,8 @@ class AppServer:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as response:  # noqa: S310
                     if response.status == 200:
                         return
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                # A worker still importing the app on a busy machine can accept and then answer late.
                 time.sleep(0.3)
         raise AssertionError(f"gunicorn on port {self.port} did not start")
 

@@ -78,3 +78,12 @@ def test_archived_case_study_can_be_republished_keeping_its_date():
     assert case_study.status == Status.ARCHIVED
     case_study = case_study_transition(case_study=case_study, to_status=Status.PUBLISHED)
     assert case_study.published_at == first_published
+
+
+def test_submitting_needs_what_a_reviewer_needs_whoever_submits(officer):
+    """The rule lives in the service, so the web form, the importer and the shell all meet it."""
+    case_study = draft(problem="", contact_email="")
+    with pytest.raises(WorkflowError, match="describe the problem you set out to solve; enter an email address"):
+        case_study_submit(case_study=case_study, by=officer)
+    case_study.refresh_from_db()
+    assert case_study.status == Status.DRAFT

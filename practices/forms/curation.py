@@ -1,4 +1,4 @@
-"""Forms for the curator pages: linking, generalising, tag rename and merge."""
+"""Forms for the curator pages: frameworks, linking, generalising, tag rename and merge."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from django.utils.text import slugify
 from taggit.utils import edit_string_for_tags, parse_tags
 
 from councils.models import ServiceSilo
+from portal.forms import GovukFormMixin
 from practices.models import CaseStudy, CitizenGroup, Effort, Framework
 from practices.selectors.curation import frameworks_for_linking, tag_find
+from practices.services.editing import Content
 
 
 def tags_as_text(tags) -> str:
@@ -17,40 +19,6 @@ def tags_as_text(tags) -> str:
     if any("," in name for name in names):
         return edit_string_for_tags(tags)
     return ", ".join(names)
-
-
-class GovukFormMixin:
-    """Adds GOV.UK Frontend classes (and their error variants) to each widget."""
-
-    widget_classes = {
-        forms.Textarea: "govuk-textarea",
-        forms.Select: "govuk-select",
-        forms.TextInput: "govuk-input",
-        forms.HiddenInput: "",
-        forms.CheckboxSelectMultiple: "govuk-checkboxes__input",
-    }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            css = next((c for kind, c in self.widget_classes.items() if type(field.widget) is kind), "")
-            if css:
-                field.widget.attrs["class"] = css
-            if field.help_text and not isinstance(field.widget, forms.CheckboxSelectMultiple):
-                field.widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
-
-    def full_clean(self):
-        super().full_clean()
-        # Error styling and the error message id, once we know which fields failed.
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            widget = self.fields[name].widget
-            css = widget.attrs.get("class", "")
-            if css and css != "govuk-checkboxes__input":
-                widget.attrs["class"] = f"{css} {css}--error"
-            described = widget.attrs.get("aria-describedby", "")
-            widget.attrs["aria-describedby"] = f"{described} {self[name].auto_id}-error".strip()
 
 
 class FrameworkLinkForm(GovukFormMixin, forms.Form):
@@ -85,21 +53,19 @@ class FrameworkLinkForm(GovukFormMixin, forms.Form):
         )
 
 
-class GeneraliseForm(GovukFormMixin, forms.Form):
+class FrameworkForm(GovukFormMixin, forms.Form):
+    """What a curator writes about a framework; ``content()`` hands it to the framework services."""
+
     title = forms.CharField(max_length=200, error_messages={"required": "Enter a title for the framework"})
-    slug = forms.SlugField(
-        label="Web address",
-        max_length=200,
-        help_text="Lower-case words joined by hyphens, for example vehicle-tracking",
-        error_messages={
-            "required": "Enter a web address for the framework",
-            "invalid": "Use only lower-case letters, numbers and hyphens in the web address",
-        },
+    summary = forms.CharField(
+        help_text="Two or three sentences: what the practice is and who it helps. Needed before publishing.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=5000,
     )
-    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000)
     reusable_core = forms.CharField(
         label="The reusable core",
-        help_text="The steps and components every implementation needs. Leave out this council's local detail.",
+        help_text="The steps and components every implementation needs. Leave out any one council's local detail.",
         widget=forms.Textarea(attrs={"rows": 8}),
         required=False,
     )
@@ -116,6 +82,58 @@ class GeneraliseForm(GovukFormMixin, forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    review_by = forms.DateField(
+        label="Review by (optional)",
+        help_text="When a curator should check it is still current. Publishing sets a year from now if blank.",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter the review date as a real date, for example 2027-03-31"},
+    )
+    govuk_widths = {"review_by": "govuk-input--width-10"}
+
+    def __init__(self, *args, published: bool = False, **kwargs):
+        self.published = published
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def initial_for(cls, framework: Framework) -> dict:
+        return {
+            "title": framework.title,
+            "summary": framework.summary,
+            "reusable_core": framework.reusable_core,
+            "what_varies": framework.what_varies,
+            "pitfalls": framework.pitfalls,
+            "tags": tags_as_text(list(framework.tags.all())),
+            "silos": [silo.pk for silo in framework.silos.all()],
+            "review_by": framework.review_by,
+        }
+
+    def clean_tags(self):
+        return parse_tags(self.cleaned_data["tags"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.published and not cleaned.get("summary", "").strip():
+            self.add_error("summary", "Enter a summary before publishing the framework")
+        return cleaned
+
+    def content(self) -> Content:
+        data = self.cleaned_data
+        fields = {name: data[name].strip() for name in ("title", "summary", "reusable_core", "what_varies", "pitfalls")}
+        fields["review_by"] = data["review_by"]
+        return Content(fields=fields, m2m={"silos": list(data["silos"])}, tags=data["tags"])
+
+
+class GeneraliseForm(FrameworkForm):
+    slug = forms.SlugField(
+        label="Web address",
+        max_length=200,
+        help_text="Lower-case words joined by hyphens, for example vehicle-tracking",
+        error_messages={
+            "required": "Enter a web address for the framework",
+            "invalid": "Use only lower-case letters, numbers and hyphens in the web address",
+        },
+    )
     status = forms.ChoiceField(
         choices=[
             (Framework.Status.DRAFT, "Draft: only curators can see it"),
@@ -130,6 +148,23 @@ class GeneraliseForm(GovukFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
+    field_order = [
+        "title",
+        "slug",
+        "summary",
+        "reusable_core",
+        "what_varies",
+        "pitfalls",
+        "tags",
+        "silos",
+        "status",
+        "customisation",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Generalising sets the review date when it publishes.
+        del self.fields["review_by"]
 
     @classmethod
     def initial_from(cls, case_study: CaseStudy) -> dict:
@@ -151,14 +186,9 @@ class GeneraliseForm(GovukFormMixin, forms.Form):
             raise forms.ValidationError("A framework already uses this web address. Choose another.")
         return slug
 
-    def clean_tags(self):
-        return parse_tags(self.cleaned_data["tags"])
-
     def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("status") == Framework.Status.PUBLISHED and not cleaned.get("summary", "").strip():
-            self.add_error("summary", "Enter a summary before publishing the framework")
-        return cleaned
+        self.published = self.cleaned_data.get("status") == Framework.Status.PUBLISHED
+        return super().clean()
 
 
 class TagRenameForm(GovukFormMixin, forms.Form):

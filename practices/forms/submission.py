@@ -13,8 +13,8 @@ from django import forms
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from councils.forms import GovukFormMixin
 from councils.models import Council, ServiceSilo
+from portal.forms import GovukFormMixin
 from practices.models import (
     CASE_STUDY_CONTENT_FIELDS,
     FIRST_YEAR,
@@ -27,6 +27,7 @@ from practices.models import (
     FundingSource,
 )
 from practices.services.editing import CaseStudyContent
+from practices.services.workflow import REQUIRED_FOR_REVIEW
 
 SUMMARY_MAX = 1000
 BODY_MAX = 10_000
@@ -110,15 +111,8 @@ class PointsField(forms.CharField):
 class CaseStudyForm(GovukFormMixin, forms.ModelForm):
     """Every section of a write-up. ``for_review=True`` also requires what a reviewer needs."""
 
-    # Answers that must be there before curators see it, with the message for each.
-    REQUIRED_FOR_REVIEW = {
-        "summary": "Enter a summary",
-        "problem": "Describe the problem you set out to solve",
-        "approach": "Describe what you did",
-        "outcomes": "Describe the outcomes, with figures if you have them",
-        "start_year": "Enter the year the work started",
-        "contact_email": "Enter an email address other councils can contact",
-    }
+    # What a reviewer needs is the workflow's rule; the form shows it field by field.
+    REQUIRED_FOR_REVIEW = REQUIRED_FOR_REVIEW
 
     title = forms.CharField(
         label="Title",
@@ -239,26 +233,8 @@ class CaseStudyForm(GovukFormMixin, forms.ModelForm):
 
     class Meta:
         model = CaseStudy
-        fields = [
-            "title",
-            "summary",
-            "primary_silo",
-            "other_silos",
-            "partner_agencies",
-            "problem",
-            "approach",
-            "outcomes",
-            "citizen_groups",
-            "cost_band",
-            "funding_source",
-            "start_year",
-            "end_year",
-            "lessons",
-            "things_to_avoid",
-            "contact_name",
-            "contact_email",
-            "hosts_visits",
-        ]
+        # The authored fields, once (practices.models), plus the related sets the form edits directly.
+        fields = [*CASE_STUDY_CONTENT_FIELDS, "other_silos", "citizen_groups"]
         labels = {"hosts_visits": "We welcome visits from other councils to see this work"}
         help_texts = {"hosts_visits": "Other councils can ask to visit through the portal; you agree dates by email."}
 
@@ -320,31 +296,7 @@ class CaseStudyForm(GovukFormMixin, forms.ModelForm):
             )
             self.fields["tags"].initial = ", ".join(sorted(tag.name for tag in self.instance.tags.all()))
             self.fields["version"].initial = self.instance.version
-        self.order_fields(
-            [
-                "title",
-                "summary",
-                "primary_silo",
-                "other_silos",
-                "partner_council_names",
-                "partner_agencies",
-                "problem",
-                "approach",
-                "outcomes",
-                "citizen_groups",
-                "cost_band",
-                "funding_source",
-                "start_year",
-                "end_year",
-                "lessons",
-                "things_to_avoid",
-                "contact_name",
-                "contact_email",
-                "hosts_visits",
-                "tags",
-                "version",
-            ]
-        )
+        self.order_fields([name for _, names in self.SECTIONS for name in names] + ["version"])
         self._govuk_dress()
 
     # Sections of the page: heading, then the fields under it.
@@ -443,13 +395,6 @@ class CaseStudyForm(GovukFormMixin, forms.ModelForm):
             },
             tags=data["tags"],
         )
-
-
-def case_study_review_problems(case_study: CaseStudy) -> list[tuple[str, str]]:
-    """(field name, message) for each answer a case study still needs before it can go for review."""
-    return [
-        (name, message) for name, message in CaseStudyForm.REQUIRED_FOR_REVIEW.items() if not getattr(case_study, name)
-    ]
 
 
 def case_study_advice(case_study: CaseStudy) -> list[str]:

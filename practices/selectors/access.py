@@ -79,7 +79,7 @@ def case_study_get_for_user(user, slug: str, *, write: bool = False) -> CaseStud
 
 def framework_get_for_user(user, slug: str) -> Framework:
     framework = (
-        Framework.objects.select_related("generalised_from")
+        Framework.objects.select_related("generalised_from__lead_council")
         .prefetch_related(
             "silos", "tags", Prefetch("adoptions", queryset=Adoption.objects.select_related("council", "silo"))
         )

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib.contenttypes.models import ContentType
-from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -14,10 +11,8 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Window,
 )
 from django.db.models.expressions import RawSQL
@@ -25,7 +20,7 @@ from django.db.models.functions import RowNumber
 from taggit.models import Tag, TaggedItem
 
 from councils.models import Council, ServiceSilo
-from practices.models import CASE_STUDY_CONTENT_FIELDS, Adoption, CaseStudy, Framework, FrameworkLink, ReviewNote
+from practices.models import Adoption, CaseStudy, Framework, FrameworkLink
 
 PUBLISHED = CaseStudy.Status.PUBLISHED
 
@@ -188,51 +183,6 @@ def frameworks_tagged(tag: Tag) -> QuerySet[Framework]:
     return frameworks_published().filter(tags=tag)
 
 
-# Reads for writing, reviewing and reusing case studies.
-
-
-def case_studies_for_council_writers(council_id: int) -> QuerySet[CaseStudy]:
-    """A council's own work, newest change first, with curators' latest comments (for the officers' page)."""
-    return (
-        CaseStudy.objects.filter(lead_council_id=council_id)
-        .exclude(status=CaseStudy.Status.ARCHIVED)
-        .select_related("primary_silo")
-        .prefetch_related(Prefetch("review_notes", queryset=ReviewNote.objects.order_by("-created_at")))
-        .order_by("-updated_at", "pk")
-    )
-
-
-def case_studies_awaiting_review() -> QuerySet[CaseStudy]:
-    """Submitted case studies, the longest waiting first, each with ``submitted_at``.
-
-    The submission time is the first 'submitted' history entry after the case
-    study last left that status, so an edit during review does not reset it.
-    """
-    history = CaseStudy.history.model
-    last_left = (
-        history.objects.filter(id=OuterRef(OuterRef("pk")))
-        .exclude(status=CaseStudy.Status.SUBMITTED)
-        .order_by("-history_date")
-        .values("history_date")[:1]
-    )
-    submitted_at = (
-        history.objects.filter(id=OuterRef("pk"), status=CaseStudy.Status.SUBMITTED)
-        .filter(Q(history_date__gt=Subquery(last_left)) | Q(~Exists(last_left)))
-        .order_by("history_date")
-        .values("history_date")[:1]
-    )
-    return (
-        CaseStudy.objects.filter(status=CaseStudy.Status.SUBMITTED)
-        .select_related("lead_council", "primary_silo", "created_by")
-        .annotate(submitted_at=Subquery(submitted_at))
-        .order_by(F("submitted_at").asc(nulls_first=True), "pk")
-    )
-
-
-def review_notes_for(case_study: CaseStudy) -> QuerySet[ReviewNote]:
-    return ReviewNote.objects.filter(case_study=case_study).select_related("author").order_by("-created_at")
-
-
 def adoptions_of_council_work(council: Council) -> QuerySet[Adoption]:
     """Other councils' reuse of this council's published case studies (the other side of 'we reused this')."""
     return (
@@ -240,88 +190,3 @@ def adoptions_of_council_work(council: Council) -> QuerySet[Adoption]:
         .select_related("council", "silo", "case_study")
         .order_by("-created_at")
     )
-
-
-# Fields shown on the history page, in page order; the rest (dates, version) change on every save.
-HISTORY_FIELDS = ("status", *CASE_STUDY_CONTENT_FIELDS)
-_HISTORY_M2M = {"partner_councils": "council", "other_silos": "servicesilo", "citizen_groups": "citizengroup"}
-
-
-@dataclass
-class HistoryChange:
-    label: str
-    before: str
-    after: str
-
-
-@dataclass
-class HistoryEntry:
-    record: object  # the simple_history record
-    changes: list[HistoryChange]
-    is_current: bool
-
-
-def _history_value(record, name: str) -> str:
-    if name in _HISTORY_M2M:
-        rows = getattr(record, f"historicalcasestudy_{name}_set").all()
-        return ", ".join(sorted(str(getattr(row, _HISTORY_M2M[name])) for row in rows))
-    value = getattr(record, name)
-    if name == "primary_silo":
-        return str(record.primary_silo) if record.primary_silo_id else ""
-    if isinstance(value, list):
-        return "\n".join(value)
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    display = getattr(record, f"get_{name}_display", None)
-    if display and value:
-        return str(display())
-    return "" if value is None else str(value)
-
-
-def _history_label(name: str) -> str:
-    return str(CaseStudy._meta.get_field(name).verbose_name).capitalize()
-
-
-def case_study_history(case_study: CaseStudy, *, page: int = 1, per_page: int = 20):
-    """One page of a case study's history, newest first, each entry with what it changed.
-
-    Returns (entries, paginator page). Each entry is compared with the one
-    before it; the query count is fixed whatever the length of the history.
-    """
-    records = (
-        CaseStudy.history.filter(id=case_study.pk)
-        .select_related("history_user", "primary_silo")
-        .order_by("-history_date", "-history_id")
-    )
-    paginator = Paginator(records.values_list("history_id", flat=True), per_page)
-    page_obj = paginator.get_page(page)
-    ids = list(page_obj.object_list)
-    if not ids:
-        return [], page_obj
-    # One more than the page, so the oldest entry on it can be compared too.
-    older = records.filter(
-        Q(history_date__lt=Subquery(records.filter(history_id=ids[-1]).values("history_date")[:1]))
-    ).values_list("history_id", flat=True)[:1]
-    wanted = ids + list(older)
-    rows = list(
-        records.filter(history_id__in=wanted).prefetch_related(
-            "historicalcasestudy_partner_councils_set__council",
-            "historicalcasestudy_other_silos_set__servicesilo",
-            "historicalcasestudy_citizen_groups_set__citizengroup",
-        )
-    )
-    names = list(HISTORY_FIELDS) + list(_HISTORY_M2M)
-    entries = []
-    latest_id = records.values_list("history_id", flat=True).first() if page_obj.number != 1 else ids[0]
-    for index, record in enumerate(rows[: len(ids)]):
-        previous = rows[index + 1] if index + 1 < len(rows) else None
-        changes = []
-        for name in names:
-            after = _history_value(record, name)
-            before = _history_value(previous, name) if previous else ""
-            if previous is None and not after:
-                continue
-            if before != after:
-                changes.append(HistoryChange(_history_label(name), before, after))
-        entries.append(HistoryEntry(record=record, changes=changes, is_current=record.history_id == latest_id))
-    return entries, page_obj

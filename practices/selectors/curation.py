@@ -1,4 +1,4 @@
-"""Reads for the curator pages: unlinked case studies, tags with their use, the freshness queue."""
+"""Reads for the curator pages: frameworks in every status, unlinked case studies, tags with their use, the freshness queue."""
 
 from __future__ import annotations
 
@@ -24,6 +24,24 @@ def case_studies_unlinked() -> QuerySet[CaseStudy]:
         .select_related("lead_council", "primary_silo")
         .order_by("-published_at", "-created_at", "pk")
     )
+
+
+def frameworks_for_curation(status: str = "") -> QuerySet[Framework]:
+    """Every framework a curator manages (drafts and archived ones too), optionally of one status, by title."""
+    frameworks = Framework.objects.order_by("title", "pk")
+    if status in Framework.Status.values:
+        frameworks = frameworks.filter(status=status)
+    return frameworks.prefetch_related("silos")
+
+
+def framework_for_curation(slug: str) -> Framework:
+    """One framework in any status, with what its preview page shows."""
+    framework = (
+        Framework.objects.select_related("generalised_from").prefetch_related("silos", "tags").filter(slug=slug).first()
+    )
+    if framework is None:
+        raise Http404("No framework found")
+    return framework
 
 
 def case_study_for_curation(slug: str) -> CaseStudy:

@@ -7,7 +7,7 @@ from django.db.models.expressions import RawSQL
 from taggit.models import Tag
 
 from councils.models import ServiceSilo
-from councils.selectors import user_is_curator
+from portal.access import user_curates
 from practices.models import CaseStudy, Follow, Framework
 from practices.semantic import storage as semantic_storage
 
@@ -680,7 +680,7 @@ def case_study_discovery(user, case_study: CaseStudy) -> dict:
             case_study, exclude=tuple(item.pk for item in same_practice) if by_meaning else ()
         ),
         "suggestions": [],
-        "can_curate": user_is_curator(user),
+        "can_curate": user_curates(user),
     }
     if panels["can_curate"] and not case_study.framework_links.all():
         panels["suggestions"] = frameworks_suggested_for(case_study)

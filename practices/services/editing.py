@@ -1,4 +1,5 @@
-"""Writing case studies: start a draft, save an edit (refusing stale ones), restore an earlier version.
+"""Writing versioned content (case studies and frameworks): start one, save an edit (refusing stale ones),
+restore an earlier version.
 
 Every save here makes exactly one history entry, with who made it and a
 reason listing what changed, and bumps ``version``. An edit carries the
@@ -16,47 +17,61 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from portal.audit import Action, audit_record
-from practices.models import CASE_STUDY_CONTENT_FIELDS, CaseStudy
+from practices.models import (
+    CASE_STUDY_CONTENT_FIELDS,
+    CASE_STUDY_CONTENT_M2M,
+    FRAMEWORK_CONTENT_FIELDS,
+    FRAMEWORK_CONTENT_M2M,
+    CaseStudy,
+    Framework,
+)
 from practices.services.search_index import search_index_update
 from practices.services.workflow import change_reason
 
-CONTENT_FIELDS = CASE_STUDY_CONTENT_FIELDS
-M2M_FIELDS = ("partner_councils", "other_silos", "citizen_groups")
-# The historical m2m rows name the related object after its model.
-_M2M_TARGET = {"partner_councils": "council", "other_silos": "servicesilo", "citizen_groups": "citizengroup"}
+# Each versioned model's related sets, with the name its historical m2m rows give the related object.
+VERSIONED_M2M: dict[type, dict[str, str]] = {CaseStudy: CASE_STUDY_CONTENT_M2M, Framework: FRAMEWORK_CONTENT_M2M}
+VERSIONED_FIELDS: dict[type, tuple[str, ...]] = {
+    CaseStudy: CASE_STUDY_CONTENT_FIELDS,
+    Framework: FRAMEWORK_CONTENT_FIELDS,
+}
 
 
 class EditConflict(Exception):
-    """Someone saved the case study after this edit started; the edit was not applied."""
+    """Someone saved the item after this edit started; the edit was not applied."""
 
-    def __init__(self, current: CaseStudy):
+    def __init__(self, current: CaseStudy | Framework):
         self.current = current
-        super().__init__("Someone else saved this case study while you were editing it.")
+        super().__init__(f"Someone else saved this {current._meta.verbose_name} while you were editing it.")
 
 
 class EditError(Exception):
-    """The change cannot be made (for example, restoring a version of another case study)."""
+    """The change cannot be made (for example, restoring a version of another item)."""
 
 
 @dataclass
 class SavedEdit:
-    case_study: CaseStudy
+    item: CaseStudy | Framework
     changed: list[str]  # labels of the fields that changed; empty if the edit changed nothing
 
 
 @dataclass
-class CaseStudyContent:
-    """What the submission form produced: plain fields, related sets and tag names."""
+class Content:
+    """What a form produced: plain fields, related sets and tag names."""
 
     fields: dict[str, Any]
     m2m: dict[str, list] = field(default_factory=dict)
     tags: list[str] | None = None
 
 
-def _unique_slug(title: str) -> str:
+# The name the submission form and its tests know it by.
+CaseStudyContent = Content
+
+
+def unique_slug(model: type[CaseStudy | Framework], title: str) -> str:
+    """A web address from the title, numbered when another item of the same kind has it."""
     base = slugify(title).replace("_", "-")
-    base = "-".join(part for part in base.split("-") if part)[:180] or "case-study"
-    taken = set(CaseStudy.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    base = "-".join(part for part in base.split("-") if part)[:180] or slugify(model._meta.verbose_name)
+    taken = set(model.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     if base not in taken:
         return base
     number = 2
@@ -65,51 +80,59 @@ def _unique_slug(title: str) -> str:
     return f"{base}-{number}"
 
 
-def _field_label(name: str) -> str:
+def _field_label(name: str, model: type = CaseStudy) -> str:
     if name == "tags":
         return "tags"
-    return str(CaseStudy._meta.get_field(name).verbose_name)
+    return str(model._meta.get_field(name).verbose_name)
 
 
-def _m2m_ids(case_study: CaseStudy, name: str) -> set[int]:
-    return set(getattr(case_study, name).values_list("pk", flat=True))
+def _m2m_ids(item, name: str) -> set[int]:
+    return set(getattr(item, name).values_list("pk", flat=True))
 
 
-def _apply(case_study: CaseStudy, content: CaseStudyContent, *, by, reason: str, creating: bool = False) -> list[str]:
-    """Write the content with one history entry; returns the labels of what changed."""
+def search_index_update_item(item: CaseStudy | Framework) -> None:
+    """Re-index one case study or framework."""
+    if isinstance(item, Framework):
+        search_index_update(framework_ids=[item.pk])
+    else:
+        search_index_update(case_study_ids=[item.pk])
+
+
+def content_apply(item, content: Content, *, by, reason: str, creating: bool = False) -> list[str]:
+    """Write the content with one history entry and re-index; returns the labels of what changed."""
     changed = []
     for name, value in content.fields.items():
-        if creating or getattr(case_study, name) != value:
+        if creating or getattr(item, name) != value:
             changed.append(name)
-            setattr(case_study, name, value)
+            setattr(item, name, value)
     new_m2m = {name: {obj.pk for obj in objs} for name, objs in content.m2m.items()}
     if not creating:
-        changed += [name for name, ids in new_m2m.items() if ids != _m2m_ids(case_study, name)]
-    old_tags = set() if creating else {tag.name for tag in case_study.tags.all()}
+        changed += [name for name, ids in new_m2m.items() if ids != _m2m_ids(item, name)]
+    old_tags = set() if creating else {tag.name for tag in item.tags.all()}
     tags_changed = content.tags is not None and set(content.tags) != old_tags
     if not creating and not changed and not tags_changed:
         return []
     if creating:
         # The first save only makes the row; the history entry comes below, with the related sets in it.
-        case_study.save_without_historical_record()
+        item.save_without_historical_record()
     # Related sets first, without history of their own, so one entry records the whole edit.
-    case_study.skip_history_when_saving = True
+    item.skip_history_when_saving = True
     try:
         for name, ids in new_m2m.items():
-            getattr(case_study, name).set(ids)
+            getattr(item, name).set(ids)
     finally:
-        del case_study.skip_history_when_saving
+        del item.skip_history_when_saving
     if tags_changed:
-        case_study.tags.set(content.tags)
+        item.tags.set(content.tags)
         changed.append("tags")
     if not creating:
-        case_study.version += 1
-    case_study._history_user = by
-    labels = ", ".join(_field_label(name) for name in changed)
-    case_study._change_reason = change_reason(reason.format(changes=labels) if "{changes}" in reason else reason)
-    case_study.save()
-    search_index_update(case_study_ids=[case_study.pk])
-    return [_field_label(name) for name in changed]
+        item.version += 1
+    item._history_user = by
+    labels = ", ".join(_field_label(name, type(item)) for name in changed)
+    item._change_reason = change_reason(reason.format(changes=labels) if "{changes}" in reason else reason)
+    item.save()
+    search_index_update_item(item)
+    return [_field_label(name, type(item)) for name in changed]
 
 
 @transaction.atomic
@@ -119,9 +142,9 @@ def case_study_create(*, council, by, content: CaseStudyContent) -> CaseStudy:
         lead_council=council,
         created_by=by,
         status=CaseStudy.Status.DRAFT,
-        slug=_unique_slug(content.fields.get("title", "")),
+        slug=unique_slug(CaseStudy, content.fields.get("title", "")),
     )
-    _apply(case_study, content, by=by, reason="Started as a draft", creating=True)
+    content_apply(case_study, content, by=by, reason="Started as a draft", creating=True)
     return case_study
 
 
@@ -131,11 +154,9 @@ def case_study_update(*, case_study: CaseStudy, by, content: CaseStudyContent, e
 
     Raises EditConflict, changing nothing, if the stored version has moved on.
     """
-    current = CaseStudy.objects.select_for_update().get(pk=case_study.pk)
-    if current.version != expected_version:
-        raise EditConflict(current)
+    current = item_lock(case_study, expected_version=expected_version)
     reason = "Edited while published: {changes}" if current.is_published else "Changed {changes}"
-    return SavedEdit(current, _apply(current, content, by=by, reason=reason))
+    return SavedEdit(current, content_apply(current, content, by=by, reason=reason))
 
 
 @transaction.atomic
@@ -155,37 +176,57 @@ def case_study_keep_refused_edit(*, case_study: CaseStudy, by, content: CaseStud
     return RefusedEdit.objects.create(case_study=case_study, author=by, based_on_version=based_on_version, content=kept)
 
 
-def case_study_content_from_history(record) -> CaseStudyContent:
+def _history_prefetch(model: type) -> list[str]:
+    prefix = f"historical{model._meta.model_name}"
+    return [f"{prefix}_{name}_set__{target}" for name, target in VERSIONED_M2M[model].items()]
+
+
+def content_from_history(record, model: type = CaseStudy) -> Content:
     """The content a history entry recorded (tags are not versioned, so they are left as they are)."""
-    fields = {name: getattr(record, name) for name in CONTENT_FIELDS if name != "primary_silo"}
-    fields["primary_silo_id"] = record.primary_silo_id
+    fields = {}
+    for name in VERSIONED_FIELDS[model]:
+        if model._meta.get_field(name).is_relation:
+            fields[f"{name}_id"] = getattr(record, f"{name}_id")
+        else:
+            fields[name] = getattr(record, name)
+    prefix = f"historical{model._meta.model_name}"
     m2m = {
-        name: [getattr(row, _M2M_TARGET[name]) for row in getattr(record, f"historicalcasestudy_{name}_set").all()]
-        for name in M2M_FIELDS
+        name: [getattr(row, target) for row in getattr(record, f"{prefix}_{name}_set").all()]
+        for name, target in VERSIONED_M2M[model].items()
     }
-    return CaseStudyContent(fields=fields, m2m=m2m, tags=None)
+    return Content(fields=fields, m2m=m2m, tags=None)
 
 
-@transaction.atomic
-def case_study_restore(*, case_study: CaseStudy, history_id: int, by, expected_version: int) -> CaseStudy:
-    """Make an earlier version's content current again (as a new version; nothing is deleted)."""
-    current = CaseStudy.objects.select_for_update().get(pk=case_study.pk)
+def case_study_content_from_history(record) -> Content:
+    return content_from_history(record, CaseStudy)
+
+
+def item_lock(item: CaseStudy | Framework, *, expected_version: int):
+    """The stored row, locked for this transaction; EditConflict if it moved on from ``expected_version``."""
+    current = type(item).objects.select_for_update().get(pk=item.pk)
     if current.version != expected_version:
         raise EditConflict(current)
+    return current
+
+
+def item_restore(*, item: CaseStudy | Framework, history_id: int, by, expected_version: int, check=None):
+    """Make an earlier version's content current again (as a new version; nothing is deleted).
+
+    ``check(current, content)`` may raise EditError before anything is written.
+    Call inside a transaction.
+    """
+    model = type(item)
+    current = item_lock(item, expected_version=expected_version)
     record = (
-        CaseStudy.history.filter(id=current.pk, history_id=history_id)
-        .prefetch_related(
-            "historicalcasestudy_partner_councils_set__council",
-            "historicalcasestudy_other_silos_set__servicesilo",
-            "historicalcasestudy_citizen_groups_set__citizengroup",
-        )
-        .first()
+        model.history.filter(id=current.pk, history_id=history_id).prefetch_related(*_history_prefetch(model)).first()
     )
     if record is None:
-        raise EditError("That version does not belong to this case study.")
-    content = case_study_content_from_history(record)
+        raise EditError(f"That version does not belong to this {model._meta.verbose_name}.")
+    content = content_from_history(record, model)
+    if check is not None:
+        check(current, content)
     when = timezone.localtime(record.history_date).strftime("%-d %b %Y %H:%M")
-    changed = _apply(current, content, by=by, reason=f"Restored the version of {when}")
+    changed = content_apply(current, content, by=by, reason=f"Restored the version of {when}")
     if not changed:
         raise EditError("That version is the same as the current one: there is nothing to restore.")
     audit_record(
@@ -196,3 +237,9 @@ def case_study_restore(*, case_study: CaseStudy, history_id: int, by, expected_v
         detail=f"The version of {when}; changed: {', '.join(changed)}",
     )
     return current
+
+
+@transaction.atomic
+def case_study_restore(*, case_study: CaseStudy, history_id: int, by, expected_version: int) -> CaseStudy:
+    """Make an earlier version's content current again (as a new version; nothing is deleted)."""
+    return item_restore(item=case_study, history_id=history_id, by=by, expected_version=expected_version)

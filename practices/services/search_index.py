@@ -4,9 +4,10 @@ Every service that writes searchable content calls search_index_update with the
 ids it touched (the importer, bulk generation, tag merges and renames through
 search_index_update_tagged). Each call recomputes, in a few SQL statements:
 
-- the item's own ``search_vector`` (title A; summary and tags B; body, silo,
-  council and citizen groups C), through the ``english_unaccent`` configuration
-  so accents fold the same way on both sides of a search;
+- the weighted vector (title A; summary and tags B; body, silo, council and
+  citizen groups C), through the ``english_unaccent`` configuration so accents
+  fold the same way on both sides of a search; a framework also keeps it in its
+  own ``search_vector``, which framework suggestions read;
 - its row in ``practices_searchdocument``: the same vector, a small copy of its
   title, summary and tag lexemes that ranking reads (bounded in size, so it
   always fits in the row), and the facet values
@@ -91,13 +92,10 @@ SELECT f.id, f.status, f.created_at AS published_at, '' AS funding_source, NULL:
  WHERE f.id = ANY(%(ids)s)
 """
 
-# One statement per kind: the item's own vector, its search document (or its
-# removal when it is not published) and its new words.
+# One statement per kind: its search document (or its removal when it is not
+# published), its new words and, for frameworks, the item's own vector.
 _UPDATE_SQL = """
-WITH src AS MATERIALIZED ({source}),
-own AS (
-    UPDATE {table} AS item SET search_vector = src.vector FROM src WHERE item.id = src.id
-),
+WITH src AS MATERIALIZED ({source}),{own}
 gone AS (
     DELETE FROM practices_searchdocument d USING src
      WHERE d.{fk} = src.id AND src.status <> 'published'
@@ -123,8 +121,12 @@ ON CONFLICT ({fk}) DO UPDATE SET
        citizen_group_ids = EXCLUDED.citizen_group_ids
 """
 
-_CASE_STUDY_UPDATE = _UPDATE_SQL.format(source=_CASE_STUDY_SOURCE, table="practices_casestudy", fk="case_study_id")
-_FRAMEWORK_UPDATE = _UPDATE_SQL.format(source=_FRAMEWORK_SOURCE, table="practices_framework", fk="framework_id")
+_FRAMEWORK_OWN = """
+own AS (
+    UPDATE practices_framework AS item SET search_vector = src.vector FROM src WHERE item.id = src.id
+),"""
+_CASE_STUDY_UPDATE = _UPDATE_SQL.format(source=_CASE_STUDY_SOURCE, own="", fk="case_study_id")
+_FRAMEWORK_UPDATE = _UPDATE_SQL.format(source=_FRAMEWORK_SOURCE, own=_FRAMEWORK_OWN, fk="framework_id")
 
 
 def _batches(ids: Iterable[int]) -> Iterable[list[int]]:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from portal.audit import Action, audit_record
 from practices.models import CaseStudy, ReviewNote
-from practices.services.discovery_stats import discovery_stats_refresh
+from practices.services.discovery_stats import discovery_stats_mark_stale
 from practices.services.search_index import search_index_update
 
 Status = CaseStudy.Status
@@ -26,6 +26,24 @@ CASE_STUDY_TRANSITIONS: dict[str, set[str]] = {
 
 class WorkflowError(Exception):
     """A case study cannot move to the status asked for."""
+
+
+# Answers a case study must have before curators see it, with the message for
+# each. The web form, the importer and the shell all submit through
+# case_study_transition, so they all apply this one rule.
+REQUIRED_FOR_REVIEW = {
+    "summary": "Enter a summary",
+    "problem": "Describe the problem you set out to solve",
+    "approach": "Describe what you did",
+    "outcomes": "Describe the outcomes, with figures if you have them",
+    "start_year": "Enter the year the work started",
+    "contact_email": "Enter an email address other councils can contact",
+}
+
+
+def case_study_review_problems(case_study: CaseStudy) -> list[tuple[str, str]]:
+    """(field name, message) for each answer a case study still needs before it can go for review."""
+    return [(name, message) for name, message in REQUIRED_FOR_REVIEW.items() if not getattr(case_study, name)]
 
 
 # simple_history keeps the reason in a 100-character column; longer texts (a
@@ -50,6 +68,12 @@ def case_study_transition(*, case_study: CaseStudy, to_status: str, by=None, rea
             f"A case study that is {case_study.get_status_display().lower()} "
             f"cannot be moved to {CaseStudy.Status(to_status).label.lower()}."
         )
+    if to_status == Status.SUBMITTED:
+        problems = case_study_review_problems(case_study)
+        if problems:
+            raise WorkflowError(
+                "Before it can go for review: " + "; ".join(message.lower() for _, message in problems) + "."
+            )
     if to_status == Status.PUBLISHED:
         missing = [
             label
@@ -81,7 +105,7 @@ def case_study_transition(*, case_study: CaseStudy, to_status: str, by=None, rea
     search_index_update(case_study_ids=[case_study.pk])
     if Status.PUBLISHED in (from_status, to_status):
         # The silo-level panels and counts follow what is published.
-        discovery_stats_refresh()
+        discovery_stats_mark_stale()
     return case_study
 
 

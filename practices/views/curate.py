@@ -133,7 +133,7 @@ def case_study_generalise(request, slug):
                 form.add_error(None, str(error))
             else:
                 messages.success(request, f"Framework “{framework.title}” created from this case study.")
-                return redirect(framework.get_absolute_url())
+                return redirect("practices:curate_framework", slug=framework.slug)
         status = 400
     else:
         form = GeneraliseForm(initial=GeneraliseForm.initial_from(case_study))

@@ -16,17 +16,20 @@ from practices.forms.curation import FrameworkLinkForm
 from practices.forms.submission import ReturnForm
 from practices.models import CaseStudy
 from practices.selectors import access
-from practices.selectors import browse as selectors
+from practices.selectors import review_queue as queue_selectors
 from practices.selectors.discovery import frameworks_suggested_for
-from practices.services.editing import EditConflict, EditError, case_study_restore
+from practices.services.editing import case_study_restore
 from practices.services.workflow import WorkflowError, case_study_publish, case_study_return
 from practices.views.curate import framework_link_from_form
+from practices.views.curate_frameworks import restore_from_history
 
 
 @require_GET
 @curator_required
 def review_queue(request):
-    return render(request, "practices/review/queue.html", {"case_studies": selectors.case_studies_awaiting_review()})
+    return render(
+        request, "practices/review/queue.html", {"case_studies": queue_selectors.case_studies_awaiting_review()}
+    )
 
 
 def _review_page(request, case_study: CaseStudy, *, return_form=None, status=200):
@@ -36,7 +39,7 @@ def _review_page(request, case_study: CaseStudy, *, return_form=None, status=200
         {
             "case_study": case_study,
             "return_form": return_form or ReturnForm(),
-            "review_notes": selectors.review_notes_for(case_study),
+            "review_notes": queue_selectors.review_notes_for(case_study),
             "submitted": case_study.status == CaseStudy.Status.SUBMITTED,
         },
         status=status,
@@ -137,20 +140,10 @@ def review_link(request, slug):
 @curator_required
 def history_restore(request, slug, history_id: int):
     case_study = access.case_study_get_for_user(request.user, slug)
-    try:
-        expected = int(request.POST.get("version", ""))
-    except ValueError:
-        expected = -1
-    try:
-        case_study_restore(case_study=case_study, history_id=history_id, by=request.user, expected_version=expected)
-    except EditConflict:
-        messages.error(
-            request, "The case study changed after you opened its history. Check the latest change, then try again."
-        )
-    except EditError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request, "The earlier version has been restored. The version it replaced is kept in the history."
-        )
-    return redirect("practices:case_study_history", slug=case_study.slug)
+    return restore_from_history(
+        request,
+        case_study,
+        lambda item, **kw: case_study_restore(case_study=item, by=request.user, **kw),
+        history_id=history_id,
+        back_to="practices:case_study_history",
+    )

@@ -6,10 +6,12 @@ what they may see but not do is a 403 page that says why.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from councils.selectors import member_profile
@@ -26,11 +28,10 @@ from practices.forms.submission import (
     CaseStudyForm,
     EnquiryForm,
     case_study_advice,
-    case_study_review_problems,
 )
 from practices.models import Adoption, CaseStudy, Enquiry
-from practices.selectors import access
-from practices.selectors import browse as selectors
+from practices.selectors import access, review_queue
+from practices.selectors.history import item_history
 from practices.services.adoptions import AdoptionError, adoption_council_for, adoption_record
 from practices.services.editing import (
     EditConflict,
@@ -39,11 +40,26 @@ from practices.services.editing import (
     case_study_update,
 )
 from practices.services.enquiries import EnquiryRefused, enquiries_remaining, enquiry_refusal, enquiry_send
-from practices.services.workflow import WorkflowError, case_study_submit
+from practices.services.workflow import WorkflowError, case_study_review_problems, case_study_submit
 
 Status = CaseStudy.Status
 # Statuses an officer can still send for review from.
 SENDABLE = {Status.DRAFT, Status.RETURNED}
+DRAFT_SAVED_COOKIE = "draft_saved"
+
+
+def draft_key(case_study: CaseStudy | None) -> str:
+    """The name static/form-drafts.js keeps this form's answers under in the browser."""
+    return f"case-study-{case_study.pk}" if case_study else "case-study-new"
+
+
+def confirm_draft_saved(response, key: str):
+    """Tell the browser the form named ``key`` is saved, so it can drop its own copy of the answers."""
+    # Read by JavaScript, so not HttpOnly; it holds only the form's name.
+    response.set_cookie(
+        DRAFT_SAVED_COOKIE, key, max_age=300, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE, httponly=False
+    )
+    return response
 
 
 def _form_page(request, form, case_study=None, *, conflict=None, status=200):
@@ -52,16 +68,21 @@ def _form_page(request, form, case_study=None, *, conflict=None, status=200):
         "practices/submit/form.html",
         {
             "form": form,
+            "draft_key": draft_key(case_study),
             "case_study": case_study,
             "conflict": conflict,
             "sendable": case_study is None or case_study.status in SENDABLE,
-            "review_notes": selectors.review_notes_for(case_study)[:3] if case_study else [],
+            "review_notes": review_queue.review_notes_for(case_study)[:3] if case_study else [],
         },
         status=status,
     )
 
 
-def _after_save(request, case_study: CaseStudy, action: str, *, changed: list[str] | None = None):
+def _after_save(request, case_study: CaseStudy, action: str, *, key: str, changed: list[str] | None = None):
+    return confirm_draft_saved(_next_after_save(request, case_study, action, changed=changed), key)
+
+
+def _next_after_save(request, case_study: CaseStudy, action: str, *, changed: list[str] | None = None):
     if action == "submit" and case_study.status in SENDABLE:
         try:
             case_study_submit(case_study=case_study, by=request.user)
@@ -89,7 +110,7 @@ def submit_home(request):
     return render(
         request,
         "practices/submit/home.html",
-        {"council": profile.council, "case_studies": selectors.case_studies_for_council_writers(profile.council_id)},
+        {"council": profile.council, "case_studies": review_queue.case_studies_for_council_writers(profile.council_id)},
     )
 
 
@@ -102,7 +123,7 @@ def case_study_new(request):
         form = CaseStudyForm(request.POST, for_review=action == "submit")
         if form.is_valid():
             case_study = case_study_create(council=profile.council, by=request.user, content=form.content())
-            return _after_save(request, case_study, action)
+            return _after_save(request, case_study, action, key=draft_key(None))
         return _form_page(request, form, status=400)
     return _form_page(request, CaseStudyForm())
 
@@ -183,7 +204,7 @@ def case_study_edit(request, slug):
             conflict={"current": current, "rows": _conflict_rows(form, current)},
             status=409,
         )
-    return _after_save(request, saved.case_study, action, changed=saved.changed)
+    return _after_save(request, saved.item, action, key=draft_key(case_study), changed=saved.changed)
 
 
 def _writer_view_of(request, slug) -> CaseStudy:
@@ -208,7 +229,7 @@ def case_study_preview(request, slug):
             "advice": case_study_advice(case_study) if case_study.status in SENDABLE else [],
             "can_edit": access.case_study_editable_by(request.user, case_study),
             "sendable": case_study.status in SENDABLE and access.case_study_editable_by(request.user, case_study),
-            "review_notes": selectors.review_notes_for(case_study)[:3],
+            "review_notes": review_queue.review_notes_for(case_study)[:3],
         },
     )
 
@@ -241,12 +262,18 @@ def case_study_send_for_review(request, slug):
 @explained_403
 def case_study_history(request, slug):
     case_study = _writer_view_of(request, slug)
-    entries, page = selectors.case_study_history(case_study, page=request.GET.get("page") or 1)
+    entries, page = item_history(case_study, page=request.GET.get("page") or 1)
+    back = (
+        case_study.get_absolute_url() if case_study.is_published else reverse("practices:submit_preview", args=[slug])
+    )
     return render(
         request,
         "practices/history.html",
         {
-            "case_study": case_study,
+            "item": case_study,
+            "back_url": back,
+            "back_label": "Back to the case study",
+            "restore_url": "practices:case_study_restore",
             "entries": entries,
             "page": page,
             "can_restore": user_curates(request.user),

@@ -90,8 +90,10 @@ def axe_violations(axe, page) -> list[str]:
 @pytest.fixture
 def demo_content(transactional_db):
     from practices.services.demo import demo_seed
+    from practices.services.discovery_stats import discovery_stats_refresh_if_stale
 
     demo_seed()
+    discovery_stats_refresh_if_stale()
 
 
 class PageWeight:
@@ -118,3 +120,19 @@ class PageWeight:
 @pytest.fixture
 def page_weight():
     return PageWeight
+
+
+def sign_in_curator(context, live_server):
+    """Give the browser the session of a new curator with an authenticator app, as curator pages demand."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.test import Client
+
+    from councils.factories import MemberProfileFactory
+    from councils.models import MemberProfile
+
+    user = MemberProfileFactory(role=MemberProfile.Role.CURATOR).user
+    TOTP.activate(user, generate_totp_secret())
+    client = Client()
+    client.force_login(user)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    return user

@@ -6,7 +6,7 @@ from django.test import Client
 from councils.factories import MemberProfileFactory
 from councils.models import Council, ServiceSilo
 from practices.models import CaseStudy, Framework
-from tests.browser.conftest import SCREENSHOTS, axe_violations
+from tests.browser.conftest import axe_violations
 
 MAX_PAGE_BYTES = 250_000
 MAX_JS_BYTES = 50_000
@@ -31,6 +31,7 @@ def page_types() -> dict[str, str]:
         "silo": silo.get_absolute_url(),
         "tag": f"/tags/{tag.slug}/",
         "accessibility statement": "/accessibility/",
+        "API reference": "/api/v1/docs/",
         "not found": "/case-studies/no-such-case-study/",
     }
 
@@ -110,18 +111,3 @@ def test_navigation_marks_the_current_section(page, demo_content):
     page.goto("/frameworks/")
     current = page.locator(".govuk-service-navigation__item--active")
     assert current.inner_text().strip() == "Frameworks"
-
-
-@pytest.mark.parametrize("width,height,label", [(1280, 900, "desktop"), (375, 812, "mobile")])
-def test_screenshots(browser, live_server, demo_content, width, height, label):
-    """Screenshots of the home and a case study page, kept in docs/screenshots/ for review."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": height})
-    page = context.new_page()
-    case_study = CaseStudy.objects.filter(status="published").exclude(framework_links=None).order_by("slug").first()
-    for name, url in {"home": "/", "case-study": case_study.get_absolute_url()}.items():
-        page.goto(url)
-        path = SCREENSHOTS / f"{name}-{label}.png"
-        page.screenshot(path=str(path), full_page=True)
-        assert path.stat().st_size > 10_000, f"{path} looks empty"
-    context.close()

@@ -1,27 +1,15 @@
 """Discovery pages in a real browser: /insights/ and the curator tools pass axe (WCAG 2.2 A/AA) and work without JavaScript."""
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.test import Client
 
-from councils.factories import MemberProfileFactory
-from councils.models import MemberProfile
 from practices.models import CaseStudy
 from practices.services.discovery_stats import discovery_stats_refresh
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, sign_in_curator
 
 
 @pytest.fixture
 def demo_with_stats(demo_content):
     discovery_stats_refresh()
-
-
-def _sign_in_curator(context, live_server):
-    user = MemberProfileFactory(role=MemberProfile.Role.CURATOR).user
-    TOTP.activate(user, generate_totp_secret())  # curator pages demand a second factor
-    client = Client()
-    client.force_login(user)
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
 
 
 def test_insights_page_has_no_axe_violations_and_a_text_alternative(page, axe, demo_with_stats):
@@ -44,7 +32,7 @@ def test_insights_works_without_javascript(no_js_page, demo_with_stats):
 
 
 def test_curator_pages_and_case_study_panels_have_no_axe_violations(page, context, live_server, axe, demo_with_stats):
-    _sign_in_curator(context, live_server)
+    sign_in_curator(context, live_server)
     unlinked = CaseStudy.objects.filter(status="published", framework_links=None).order_by("slug").first()
     tag = unlinked.tags.order_by("slug").first()
     failures = {}
@@ -69,7 +57,7 @@ def test_curator_pages_and_case_study_panels_have_no_axe_violations(page, contex
 
 
 def test_generalise_form_errors_pass_axe(page, context, live_server, axe, demo_with_stats):
-    _sign_in_curator(context, live_server)
+    sign_in_curator(context, live_server)
     unlinked = CaseStudy.objects.filter(status="published", framework_links=None).order_by("slug").first()
     page.goto(f"/curate/case-studies/{unlinked.slug}/generalise/")
     page.fill("#id_title", "")

@@ -4,8 +4,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from bench.generator import BenchDataError, bench_data_clear, bench_data_generate
 from practices.semantic import model, storage
-from practices.services.bench_data import BenchDataError, bench_data_clear, bench_data_generate
 from practices.services.embeddings import embeddings_deferred, embeddings_refresh
 
 

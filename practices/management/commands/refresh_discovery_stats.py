@@ -1,4 +1,4 @@
-"""Recount the aggregates behind discovery panels and /insights/ (run from cron every few minutes)."""
+"""Recount the discovery summaries now, whether or not a write marked them stale (repair, or after bulk loads)."""
 
 from django.core.management.base import BaseCommand
 
@@ -6,7 +6,7 @@ from practices.services.discovery_stats import discovery_stats_refresh
 
 
 class Command(BaseCommand):
-    help = "Refresh the silo/tag, silo/framework, adoption-flow and council aggregates used by discovery."
+    help = "Recount the discovery summaries now. The run_worker command does this after writes."
 
     def handle(self, *args, **options):
         seconds = discovery_stats_refresh()

@@ -1,0 +1,74 @@
+"""Facet counts above FACET_EXACT_LIMIT matches: estimated from an even sample, close to the truth, marked "about"."""
+
+import pytest
+
+from councils.factories import CouncilFactory, ServiceSiloFactory
+from practices.selectors.search import FACET_EXACT_LIMIT, SearchRequest, search
+from tests.conftest import case_studies_in_bulk
+
+pytestmark = pytest.mark.django_db
+
+# Three in four gritting write-ups come from Highways, one in four from Transport.
+SHARE = {"highways": 0.75, "transport": 0.25}
+
+
+@pytest.fixture
+def silos(db):
+    highways = ServiceSiloFactory(name="Highways", slug="highways")
+    transport = ServiceSiloFactory(name="Transport", slug="transport")
+    return [highways, highways, highways, transport]
+
+
+def gritting(n, silos):
+    return case_studies_in_bulk(
+        n,
+        silos=silos,
+        councils=[CouncilFactory() for _ in range(3)],
+        title="Gritting routes planned from road sensors {i}",
+        summary="Salt spreaders follow routes planned from road temperature sensors.",
+        tags=["winter maintenance"],
+        varied_tags=["road sensors", "route optimisation"],
+    )
+
+
+def silo_facet(results):
+    facet = next(f for f in results.facets if f.key == "silo")
+    return facet, {value.value: value.count for value in facet.values}
+
+
+def test_counts_are_exact_up_to_the_limit(client, silos):
+    gritting(FACET_EXACT_LIMIT, silos)
+    results = search(SearchRequest(q="gritting"))
+    facet, counts = silo_facet(results)
+    assert results.total == FACET_EXACT_LIMIT
+    assert not facet.approximate
+    assert counts == {"highways": 1125, "transport": 375}
+    html = client.get("/search/", {"q": "gritting"}).content.decode()
+    assert "(1,125)" in html and "(about" not in html
+
+
+def test_counts_above_the_limit_are_estimates_close_to_the_truth(silos):
+    matches = 2_400
+    gritting(matches, silos)
+    results = search(SearchRequest(q="gritting"))
+    facet, counts = silo_facet(results)
+    assert results.total == matches, "the total is always exact"
+    assert facet.approximate
+    for slug, share in SHARE.items():
+        assert counts[slug] == pytest.approx(matches * share, rel=0.10), counts
+    assert sum(counts.values()) == pytest.approx(matches, rel=0.02)
+
+
+def test_a_chosen_facet_value_gives_an_exact_total(silos):
+    gritting(2_400, silos)
+    results = search(SearchRequest(q="gritting", filters={"silo": ["transport"]}))
+    assert results.total == 600
+
+
+def test_the_page_says_about_for_estimated_counts(client, silos):
+    gritting(FACET_EXACT_LIMIT + 300, silos)
+    html = client.get("/search/", {"q": "gritting"}).content.decode()
+    assert "(about 1," in html, "Highways, about 1,350"
+    # Facets count what the words match before filters, so choosing a silo keeps them estimated.
+    html = client.get("/search/", {"q": "gritting", "silo": "transport"}).content.decode()
+    assert "(about 4" in html
