@@ -1,6 +1,6 @@
 """Discovery benchmark: latency (p50/p95/p99) and queries of each discovery panel's selector.
 
-    python bench/discovery.py --case-studies 100000 [--samples 300] [--json bench/results/discovery.json]
+    python bench/discovery.py --case-studies 100000 [--samples 300] [--json PATH]
 
 Runs against the dev database (DJANGO_SETTINGS_MODULE=portal.settings, PORTAL_TESTING=1),
 generating benchmark case studies first if there are fewer than asked for, then
@@ -29,6 +29,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import dbinfo  # noqa: E402  (bench/ is on sys.path when a script runs)
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -121,9 +122,11 @@ def main() -> int:
     parser.add_argument("--case-studies", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--json", type=Path, help="default: bench/results/discovery-<size>-pg<major>.json")
     args = parser.parse_args()
 
+    server = dbinfo.server()
+    print(dbinfo.describe(server), flush=True)
     total = ensure_case_studies(args.case_studies)
     refresh_seconds = discovery_stats_refresh()
     with connection.cursor() as cursor:
@@ -152,11 +155,13 @@ def main() -> int:
     panels = rows[:5]
     passed = all(row["p95_ms"] <= TARGET_P95_MS for row in panels)
     print(f"target p95 <= {TARGET_P95_MS:.0f} ms per panel: {'met' if passed else 'NOT met'}")
+    args.json = args.json or dbinfo.results_path("discovery", args.case_studies, server)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(
             json.dumps(
                 {
+                    "server": server,
                     "case_studies": total,
                     "aggregate_refresh_seconds": round(refresh_seconds, 2),
                     "target_p95_ms": TARGET_P95_MS,

@@ -1,6 +1,6 @@
 """Meaning benchmark: embedding time, query-embedding p95, hybrid search and panel p95, and a gunicorn worker's RSS.
 
-    python bench/embeddings.py --case-studies 100000 [--samples 200] [--json bench/results/embeddings.json]
+    python bench/embeddings.py --case-studies 100000 [--samples 200] [--json PATH]
 
 Against the dev database (embedded PostgreSQL 18 with pgvector, or DATABASE_URL).
 Benchmark case studies are generated first if there are fewer than asked for
@@ -46,6 +46,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import dbinfo  # noqa: E402  (bench/ is on sys.path when a script runs)
 from django.contrib.auth.models import AnonymousUser  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -130,11 +131,14 @@ def main() -> int:
     parser.add_argument("--embed-limit", type=int, default=0, help="embed at most this many, extrapolate the rest")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--port", type=int, default=8799)
-    parser.add_argument("--json", type=Path)
+    parser.add_argument("--json", type=Path, help="default: bench/results/embeddings-<size>-pg<major>.json")
     args = parser.parse_args()
+    server = dbinfo.server()
+    print(dbinfo.describe(server), flush=True)
     if not storage.vectors_available():
+        # Not a failure: PostgreSQL 15 here has no pgvector, and search uses words and tags alone.
         print("This database has no pgvector column: nothing to measure here (words and tags only).")
-        return 1
+        return 0
     have = CaseStudy.objects.filter(status="published").count()
     if have < args.case_studies:
         started = time.perf_counter()
@@ -142,7 +146,11 @@ def main() -> int:
         print(f"generated {args.case_studies - have:,} case studies in {time.perf_counter() - started:,.0f} s")
         discovery_stats_refresh()
     documents = SearchDocument.objects.count()
-    figures: dict = {"case_studies": CaseStudy.objects.filter(status="published").count(), "documents": documents}
+    figures: dict = {
+        "server": server,
+        "case_studies": CaseStudy.objects.filter(status="published").count(),
+        "documents": documents,
+    }
 
     # Embedding everything that is missing (in chunks, like embed_documents).
     model.encoder()
@@ -226,9 +234,9 @@ def main() -> int:
     print("gunicorn worker RSS with the model loaded (MB):", figures["gunicorn_worker_rss_mb"])
     figures["load_average"] = os.getloadavg()
     print("load average:", figures["load_average"])
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    args.json = args.json or dbinfo.results_path("embeddings", args.case_studies, server)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(figures, indent=2) + "\n")
     return 0
 
 

@@ -1,7 +1,7 @@
 """Browse-page benchmark: server-side latency per page type, queries per page, cached
 throughput under gunicorn and worker memory.
 
-    python bench/pages.py --case-studies 100000 [--json bench/results/pages.json]
+    python bench/pages.py --case-studies 100000 [--json PATH]
 
 Latency is measured through Django's test client with the visitor cache cleared
 before every request, so it is the cost of building the page. Throughput is
@@ -31,6 +31,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import dbinfo  # noqa: E402  (bench/ is on sys.path when a script runs)
 from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -70,6 +71,8 @@ def page_urls(samples: int) -> dict[str, list[str]]:
         "home": ["/"],
         "case study list": ["/case-studies/"],
         "case study list, deep page": [f"/case-studies/?page={min(last_page, 500)}"],
+        "case study list, filtered": [f"/case-studies/?silo={slug}" for slug in silos],
+        "case study list, filtered page 50": [f"/case-studies/?silo={slug}&page=50" for slug in silos],
         "case study": [f"/case-studies/{slug}/" for slug in ids],
         "framework list": ["/frameworks/"],
         "framework": [f"/frameworks/{slug}/" for slug in frameworks],
@@ -173,23 +176,31 @@ def main() -> int:
     parser.add_argument("--case-studies", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=60, help="timed requests per page type")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per URL")
-    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "pages.json")
+    parser.add_argument("--json", type=Path, help="default: bench/results/pages-<size>-pg<major>.json")
     args = parser.parse_args()
 
+    server = dbinfo.server()
+    print(dbinfo.describe(server), flush=True)
     total = ensure_case_studies(args.case_studies)
     urls = page_urls(samples=20)
     pages = measure_pages(urls, args.rounds)
     throughput = measure_throughput(["/", urls["case study"][0], "/case-studies/"], args.seconds)
 
-    print(f"\nBrowse pages with {total:,} published case studies ({args.rounds} requests each, uncached)")
+    print(
+        f"\nBrowse pages with {total:,} published case studies ({args.rounds} requests each, uncached), "
+        f"PostgreSQL {server['server_version']}"
+    )
     print(f"{'page':<28}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}  queries")
     for name, row in pages.items():
         print(f"{name:<28}{row['p50_ms']:>8}{row['p95_ms']:>8}{row['p99_ms']:>8}  {row['queries']}")
     print("\nCached anonymous pages, 2 gunicorn workers, wrk -t2 -c8:")
     for path, row in throughput.items():
         print(f"  {path}: {row}")
+    args.json = args.json or dbinfo.results_path("pages", args.case_studies, server)
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"case_studies": total, "pages": pages, "throughput": throughput}, indent=2))
+    args.json.write_text(
+        json.dumps({"server": server, "case_studies": total, "pages": pages, "throughput": throughput}, indent=2)
+    )
     print(f"\nJSON written to {args.json}")
     return 0
 

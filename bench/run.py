@@ -1,4 +1,9 @@
-"""`make bench`: every benchmark in turn at the same data size (BENCH_CASE_STUDIES, default 100,000)."""
+"""`make bench`: every benchmark in turn at the same data size (BENCH_CASE_STUDIES, default 100,000).
+
+Measures the server in DATABASE_URL when it is set (scripts/with-db.sh then starts no
+embedded server), otherwise the embedded PostgreSQL. Each script prints the server's
+version and files its figures as bench/results/<kind>-<size>-pg<major>.json.
+"""
 
 import os
 import subprocess
@@ -12,6 +17,8 @@ SCRIPTS = ["pages.py", "search.py", "discovery.py", "embeddings.py", "writes.py"
 
 def main() -> int:
     failed = []
+    target = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "the embedded PostgreSQL"
+    print(f"== benchmarks at {int(N):,} case studies against {target}", flush=True)
     for script in SCRIPTS:
         path = ROOT / "bench" / script
         if not path.exists():

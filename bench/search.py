@@ -1,6 +1,6 @@
 """Search benchmark: server-side latency of /search/ next to PostgreSQL's own time for the same SQL.
 
-    python bench/search.py --case-studies 100000 [--json bench/results/search.json] [--rounds 5]
+    python bench/search.py --case-studies 100000 [--json PATH] [--rounds 5]
 
 Loads benchmark content first if the database has fewer published case studies
 than asked for (generate_bench_data, timed). Then, for a fixed set of realistic
@@ -32,6 +32,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import dbinfo  # noqa: E402  (bench/ is on sys.path when a script runs)
 from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -85,7 +86,7 @@ SEARCHES: list[tuple[str, dict]] = [
     ("deep page 50: online booking", {"q": "online booking", "page": "50"}),
 ]
 EXPLAINED = {"q": "vehicle tracking", "silo": "waste-and-recycling"}
-RESULTS_RE = re.compile(r'role="status">([0-9,]+) results?')
+RESULTS_RE = re.compile(r'role="status">(?:About )?([0-9,]+) results?')
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -180,9 +181,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case-studies", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5, help="timed requests per search")
-    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "search.json")
+    parser.add_argument("--json", type=Path, help="default: bench/results/search-<size>-pg<major>.json")
     args = parser.parse_args()
 
+    server = dbinfo.server()
+    print(dbinfo.describe(server), flush=True)
     data = ensure_case_studies(args.case_studies)
     rows = measure(args.rounds)
     page_all = [ms for row in rows for ms in row.pop("_page")]
@@ -199,7 +202,10 @@ def main() -> int:
     plan = explain(EXPLAINED)
 
     width = max(len(row["search"]) for row in rows)
-    print(f"\nSearch page at {data['published']:,} published case studies, {args.rounds} requests per search\n")
+    print(
+        f"\nSearch page at {data['published']:,} published case studies, {args.rounds} requests per search, "
+        f"PostgreSQL {server['server_version']}\n"
+    )
     print(
         f"{'search':{width}}  {'results':>8}  {'page p50':>8}  {'page p95':>8}  {'pg p50':>7}  {'pg p95':>7}  queries"
     )
@@ -219,8 +225,11 @@ def main() -> int:
     print(f"\nEXPLAIN (ANALYZE, BUFFERS) of the main statement for {EXPLAINED}:\n")
     print("\n".join(plan))
 
+    args.json = args.json or dbinfo.results_path("search", args.case_studies, server)
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"data": data, "summary": summary, "searches": rows, "plan": plan}, indent=2))
+    args.json.write_text(
+        json.dumps({"server": server, "data": data, "summary": summary, "searches": rows, "plan": plan}, indent=2)
+    )
     print(f"\nwritten to {args.json}")
     return 0
 

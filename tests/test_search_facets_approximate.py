@@ -52,17 +52,21 @@ def test_counts_above_the_limit_are_estimates_close_to_the_truth(silos):
     gritting(matches, silos)
     results = search(SearchRequest(q="gritting"))
     facet, counts = silo_facet(results)
-    assert results.total == matches, "the total is always exact"
+    # Above CANDIDATES (2,000) the total is estimated too (docs/decisions/0010-bounded-search-candidates.md).
+    assert results.total_estimated
+    assert results.total == pytest.approx(matches, rel=0.10)
     assert facet.approximate
     for slug, share in SHARE.items():
-        assert counts[slug] == pytest.approx(matches * share, rel=0.10), counts
-    assert sum(counts.values()) == pytest.approx(matches, rel=0.02)
+        assert counts[slug] == pytest.approx(matches * share, rel=0.15), counts
+    assert sum(counts.values()) == pytest.approx(matches, rel=0.10)
 
 
-def test_a_chosen_facet_value_gives_an_exact_total(silos):
+def test_a_chosen_facet_value_gives_a_close_total(silos):
     gritting(2_400, silos)
     results = search(SearchRequest(q="gritting", filters={"silo": ["transport"]}))
-    assert results.total == 600
+    # The words match more than CANDIDATES, so the filtered total is scaled from the candidates that pass
+    # (coarse in a table this small: a few hundred blocks).
+    assert results.total == pytest.approx(600, rel=0.20)
 
 
 def test_the_page_says_about_for_estimated_counts(client, silos):

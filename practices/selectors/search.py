@@ -2,8 +2,13 @@
 
 One page of results is one SQL statement over ``practices_searchdocument`` (see
 practices.services.search_index), which returns the total, the facet counts and
-the page's rows with highlighted snippets. A few more statements run only when
-they are needed: resolving the facet values in the URL, and, when a search
+the page's rows with highlighted snippets. Its cost does not grow with the
+number of matches: it ranks, counts and samples facets over at most
+``CANDIDATES`` matches read in table order, and when there are more it
+estimates the total from how far into the table those reached ("about
+210,000 results"; docs/decisions/0010-bounded-search-candidates.md). Lists
+and newest-first searches read the newest-first index and stop after their
+page. A few more statements run only when they are needed: resolving the facet values in the URL, and, when a search
 finds little, "did you mean" from the trigram vocabulary and a retry with the
 correction or with any of the words. The number of statements never depends on
 the amount of data.
@@ -54,6 +59,17 @@ FEW_RESULTS = 3
 CORRECTION_MIN_SIMILARITY = 0.3
 CORRECTION_MAX_EDITS = 2
 WORK_MEM = "32MB"
+# A search ranks and counts at most this many matches (the first in table
+# order, an even spread because documents are stored as they are published,
+# whatever their topic). Beyond it the total is an estimate, facet counts are
+# scaled, and relevance pages stop at this many results. Measured at 100,000
+# documents: ranking and counting 2,000 candidates costs about 25-35 ms on
+# this machine, against 150 ms for every match of a word in a fifth of them.
+CANDIDATES = 2_000
+# Newest first above CANDIDATES walks the newest-first index only when at least
+# this many candidates pass the filters (5%: a page within about 400 rows per
+# 20 results, whatever the size of the table).
+WALK_MIN_PASSING = 100
 
 # Private-use characters mark highlights inside ts_headline's output, so the
 # text can be HTML-escaped before the marks become <mark> elements.
@@ -401,6 +417,8 @@ class SearchResults:
     relaxed: bool = False  # no result had every word; these have some
     widened: bool = False  # fewer than a page had every word: near matches and related ones follow
     exact_total: int = 0  # how many of total have every word
+    total_estimated: bool = False  # more matches than CANDIDATES: total is "about", rounded
+    shown_limit: int = MAX_RESULTS_SHOWN  # results that can be paged to
     similar_tags: list[dict] = field(default_factory=list)
     searched: bool = False  # False when there was nothing to search for
 
@@ -410,7 +428,7 @@ class SearchResults:
 
     @property
     def num_pages(self) -> int:
-        return max(1, math.ceil(min(self.total, MAX_RESULTS_SHOWN) / PAGE_SIZE))
+        return max(1, math.ceil(min(self.total, self.shown_limit) / PAGE_SIZE))
 
     @property
     def first_index(self) -> int:
@@ -445,22 +463,57 @@ WITH query AS MATERIALIZED (SELECT {tsquery} AS q, {required} AS qreq),
 -- lift the word matches they share in the ranking, and when a search is
 -- widened they are results of their own, "related in meaning".
 near AS MATERIALIZED ({near}),
-hits AS {hits_materialized} (
-    SELECT d.id, d.kind, d.case_study_id, d.framework_id, d.published_at,
-           d.silo_ids, d.council_kind, d.region, d.funding_source, d.year,
-           d.tag_ids, d.framework_ids, d.citizen_group_ids,
-           {rank} AS rank, {flags} AS failed, {full} AS full_match, true AS worded, {near_columns}
-      FROM practices_searchdocument d CROSS JOIN query {near_join}
-     WHERE {match} AND {prefilter}
+-- Every match, read only as far as a page needs it (lists and newest first
+-- walk the searchdocument_newest index and stop).
+matches AS NOT MATERIALIZED ({matches_select}),
+-- The candidates: at most CANDIDATES matches in table order, with the heap
+-- block each was read from, so the share of the table they cover is known.
+hits AS MATERIALIZED (
+    ({candidates_select} LIMIT %(candidates)s)
     {meaning_only}
 ),
+scan AS MATERIALIZED (
+    SELECT count(*) AS rows, count(*) FILTER (WHERE worded) AS words, max(block) FILTER (WHERE worded) AS last_block
+      FROM hits
+),
+-- Below CANDIDATES every match was read and counts are exact; above it they
+-- are scaled by how much of the table the candidates covered.
+factor AS MATERIALIZED (
+    SELECT CASE WHEN scan.words < %(candidates)s THEN 1.0::float8
+                ELSE greatest(1.0, (pg_relation_size('practices_searchdocument') / current_setting('block_size')::int)
+                                   ::float8 / (scan.last_block + 1)) END AS scale,
+           scan.words >= %(candidates)s AS capped
+      FROM scan
+),
 size AS MATERIALIZED (
-    SELECT count(*) AS n, {passed} AS passed, {exact} AS exact, {worded} AS worded FROM hits
+    SELECT round(x.n * factor.scale)::bigint AS n, round(x.passed * factor.scale)::bigint AS passed,
+           round(x.exact * factor.scale)::bigint AS exact, round(x.worded * factor.scale)::bigint AS worded,
+           factor.capped, x.passed >= %(dense)s AS dense, x.passed AS candidates_passed
+      FROM factor, (SELECT count(*) AS n, {passed} AS passed, {exact} AS exact, {worded} AS worded FROM hits) AS x
+),
+-- When few candidates pass the chosen filters (a common word narrowed by a
+-- rare filter), the results would be those few: instead the matches that pass
+-- every filter are read on their own, up to CANDIDATES, which is exact below
+-- it. Skipped (a one-time filter) in every other case.
+passing AS MATERIALIZED (
+    SELECT * FROM ({candidates_select}) AS m
+     WHERE m.failed = 0 AND %(ranked)s AND (SELECT capped AND NOT dense FROM size)
+     LIMIT %(candidates)s
+),
+passing_size AS MATERIALIZED (
+    SELECT count(*) AS n, max(block) AS last_block, %(ranked)s AND (SELECT capped AND NOT dense FROM size) AS used
+      FROM passing
+),
+-- What the results are ranked from.
+ranked_from AS (
+    SELECT * FROM hits WHERE NOT (SELECT used FROM passing_size)
+    UNION ALL
+    SELECT * FROM passing
 ),
 sample AS MATERIALIZED (
-    -- every hit when there are few; otherwise an even spread of about FACET_EXACT_LIMIT
-    SELECT h.* FROM hits h, size
-     WHERE size.n <= %(exact)s OR (h.id * 7919) %% size.n < %(exact)s
+    -- every candidate when there are few; otherwise an even spread of about FACET_EXACT_LIMIT
+    SELECT h.* FROM hits h, scan
+     WHERE scan.rows <= %(exact)s OR (h.id * 7919) %% scan.rows < %(exact)s
 ),
 counts AS ({counts}),
 ranked AS (
@@ -492,41 +545,75 @@ results AS (
       LEFT JOIN councils_servicesilo s ON s.id = cs.primary_silo_id
      WHERE cs.id IS NOT NULL OR fw.id IS NOT NULL
 )
-SELECT (SELECT passed FROM size) AS total,
+SELECT (SELECT CASE WHEN NOT ps.used THEN size.passed
+                    WHEN ps.n < %(candidates)s THEN ps.n
+                    ELSE round(ps.n * greatest(1.0, (pg_relation_size('practices_searchdocument')
+                                                     / current_setting('block_size')::int)::float8 / (ps.last_block + 1)))
+               END::bigint FROM size, passing_size ps) AS total,
        (SELECT n FROM size) AS hits,
        (SELECT count(*) FROM sample) AS sampled,
        (SELECT json_agg(facets) FROM facets) AS facets,
        (SELECT json_agg(h ORDER BY {order}) FROM results AS h) AS results,
        (SELECT exact FROM size) AS exact,
-       (SELECT worded FROM size) AS worded
+       (SELECT worded FROM size) AS worded,
+       (SELECT size.capped AND NOT (ps.used AND ps.n < %(candidates)s) FROM size, passing_size ps) AS capped,
+       (SELECT CASE WHEN ps.used THEN ps.n ELSE size.candidates_passed END FROM size, passing_size ps)
+           AS candidates_passed
 """
 
-# A list without search words reads the newest-first index and stops after a page.
+# A list without search words, or a search newest first, reads the newest-first
+# index over every match and stops after a page.
 _PAGE_LIST_SQL = """
 page AS (
     SELECT h.id, h.kind, h.case_study_id, h.framework_id, h.published_at, h.tag_ids, h.rank,
-           0::float8 AS fused, true AS full_match, true AS worded
-      FROM hits h WHERE h.failed = 0
+           0::float8 AS fused, h.full_match, h.worded
+      FROM {source} h WHERE h.failed = 0
      ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s
 ),"""
 
 # Reciprocal rank fusion of two lists: the word matches by text rank (every
 # word first) and the documents nearest in meaning. Only the top of each list
 # is scored; below it, the text rank keeps the order.
+# A search newest first: below CANDIDATES every match is a candidate, so the
+# page is sorted from them. Above it, when enough candidates pass the filters,
+# matches are dense enough that walking the newest-first index and testing each
+# row fills a page within a few thousand rows; the walk's match test is written
+# so that it cannot use the GIN index (with it, the planner would fetch and
+# sort every match). When few pass (a common word narrowed by rare filters),
+# walking could read the whole table, so every match is fetched and sorted.
+_PAGE_NEWEST_SQL = """
+walk AS NOT MATERIALIZED ({walk_select}),
+page AS (
+    (SELECT h.id, h.kind, h.case_study_id, h.framework_id, h.published_at, h.tag_ids, h.rank,
+            0::float8 AS fused, h.full_match, h.worded
+       FROM hits h WHERE h.failed = 0 AND NOT (SELECT capped FROM factor)
+      ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s)
+    UNION ALL
+    (SELECT h.id, h.kind, h.case_study_id, h.framework_id, h.published_at, h.tag_ids, h.rank,
+            0::float8 AS fused, h.full_match, h.worded
+       FROM walk h WHERE h.failed = 0 AND (SELECT capped AND dense FROM size)
+      ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s)
+    UNION ALL
+    (SELECT h.id, h.kind, h.case_study_id, h.framework_id, h.published_at, h.tag_ids, h.rank,
+            0::float8 AS fused, h.full_match, h.worded
+       FROM matches h WHERE h.failed = 0 AND (SELECT capped AND NOT dense FROM size)
+      ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s)
+),"""
+
 _PAGE_SEARCH_SQL = """
-text_top AS (
-    SELECT t.id, row_number() OVER (ORDER BY t.full_match DESC, t.rank DESC, t.id DESC) AS pos
-      FROM (SELECT id, full_match, rank FROM hits WHERE failed = 0 AND worded
-             ORDER BY full_match DESC, rank DESC, id DESC LIMIT %(fusion_depth)s) AS t
-),
 page AS (
     SELECT * FROM (
         SELECT h.id, h.kind, h.case_study_id, h.framework_id, h.published_at, h.tag_ids, h.rank,
                h.full_match, h.worded,
                (CASE WHEN h.full_match THEN 1 ELSE 0 END)
-               + coalesce(1.0 / (%(rrf_k)s + tt.pos), 0) + coalesce(1.0 / (%(rrf_k)s + h.vec_pos), 0) AS fused
-          FROM hits h LEFT JOIN text_top tt ON tt.id = h.id
-         WHERE h.failed = 0) AS h
+               + CASE WHEN h.worded AND h.text_pos <= %(fusion_depth)s THEN 1.0 / (%(rrf_k)s + h.text_pos) ELSE 0 END
+               + coalesce(1.0 / (%(rrf_k)s + h.vec_pos), 0) AS fused
+          -- The text position is a window over the candidates rather than a
+          -- join to the top of the list: the planner cannot know how many
+          -- candidates pass, and a nested loop over them costs quadratic time.
+          FROM (SELECT h.*, row_number() OVER (PARTITION BY h.worded ORDER BY h.full_match DESC, h.rank DESC, h.id DESC)
+                       AS text_pos
+                  FROM ranked_from h WHERE h.failed = 0) AS h) AS h
      ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s
 ),"""
 
@@ -539,13 +626,23 @@ _NO_NEAR_SQL = "SELECT NULL::bigint AS document_id, NULL::float8 AS sim, NULL::b
 
 _MEANING_ONLY_SQL = """
     UNION ALL
-    SELECT d.id, d.kind, d.case_study_id, d.framework_id, d.published_at,
+    SELECT NULL::bigint AS block, d.id, d.kind, d.case_study_id, d.framework_id, d.published_at,
            d.silo_ids, d.council_kind, d.region, d.funding_source, d.year,
            d.tag_ids, d.framework_ids, d.citizen_group_ids,
            0::real AS rank, {flags} AS failed, false AS full_match, false AS worded, near.sim, near.pos AS vec_pos
       FROM near JOIN practices_searchdocument d ON d.id = near.document_id CROSS JOIN query
      WHERE near.sim >= %(min_sim)s AND NOT (d.vector @@ query.q)
        AND (query.qreq IS NULL OR d.vector @@ query.qreq) AND {prefilter}"""
+
+# One match's row; {block} is empty, or the heap block for candidates. The
+# columns are the covering index's, so a list reads the index alone.
+_MATCH_SELECT = """
+    SELECT {{block}}d.id, d.kind, d.case_study_id, d.framework_id, d.published_at,
+           d.silo_ids, d.council_kind, d.region, d.funding_source, d.year,
+           d.tag_ids, d.framework_ids, d.citizen_group_ids,
+           {rank} AS rank, {flags} AS failed, {full} AS full_match, true AS worded, {near_columns}
+      FROM practices_searchdocument d CROSS JOIN query {near_join}
+     WHERE {match} AND {prefilter}"""
 
 # How many documents nearest in meaning are fetched for a search, how close a
 # document must be to be shown for its meaning alone, and the fusion constants.
@@ -649,7 +746,39 @@ def _run_search(
     use_vector = tsquery is not None and plan.vector is not None
     if use_vector:
         params.update(qvec=plan.vector, near=NEAR_LIMIT, min_sim=MEANING_MIN_SIMILARITY)
+    near_columns = "near.sim, near.pos AS vec_pos" if use_vector else "NULL::float8 AS sim, NULL::bigint AS vec_pos"
+    near_join = "LEFT JOIN near ON near.document_id = d.id" if use_vector else ""
+    select = _MATCH_SELECT.format(
+        rank=rank,
+        flags=flags,
+        full=full,
+        near_columns=near_columns,
+        near_join=near_join,
+        match=match,
+        prefilter=prefilter,
+    )
+    # Newest first over every match when the order is the index's; a search by
+    # relevance pages through its ranked candidates.
+    if tsquery is None:
+        page = _PAGE_LIST_SQL.format(order=order, source="matches")
+    elif request.sort == "newest" and not plan.meaning_results:
+        walk = _MATCH_SELECT.format(
+            rank=rank,
+            flags=flags,
+            full=full,
+            near_columns=near_columns,
+            near_join=near_join,
+            match="(d.vector || ''::tsvector) @@ query.q",
+            prefilter=prefilter,
+        )
+        page = _PAGE_NEWEST_SQL.format(order=order, walk_select=walk.format(block=""))
+    else:
+        page = _PAGE_SEARCH_SQL.format(order=order)
+    page_is_ranked = tsquery is not None and not (request.sort == "newest" and not plan.meaning_results)
     sql = _SEARCH_SQL.format(
+        matches_select=select.format(block=""),
+        # The block number of the row's heap address: how far into the table the scan is.
+        candidates_select=select.format(block="(d.ctid::text::point)[0]::bigint AS block, "),
         # Without a chosen filter no row can fail one, and a bare count(*) lets
         # an unfiltered list count from the index alone.
         passed="count(*)" if flags == "0" else "count(*) FILTER (WHERE failed = 0)",
@@ -658,22 +787,11 @@ def _run_search(
         tsquery=tsquery_expr,
         required=required_expr,
         near=_NEAR_SQL if use_vector else _NO_NEAR_SQL,
-        near_columns="near.sim, near.pos AS vec_pos" if use_vector else "NULL::float8 AS sim, NULL::bigint AS vec_pos",
-        near_join="LEFT JOIN near ON near.document_id = d.id" if use_vector else "",
         meaning_only=_MEANING_ONLY_SQL.format(flags=flags, prefilter=prefilter)
         if use_vector and plan.meaning_results
         else "",
-        # Matches of a search are few enough to hold once; without a search word,
-        # every use re-reads the covering index, which is cheaper than holding
-        # every document (and lets the page stop after its twenty rows).
-        hits_materialized="MATERIALIZED" if tsquery else "NOT MATERIALIZED",
-        rank=rank,
-        flags=flags,
-        full=full,
-        match=match,
-        prefilter=prefilter,
         counts="\nUNION ALL\n".join(counts),
-        page=(_PAGE_SEARCH_SQL if tsquery else _PAGE_LIST_SQL).format(order=order),
+        page=page,
         order=order,
         headline=headline,
     )
@@ -685,15 +803,21 @@ def _run_search(
         offset=(request.page - 1) * PAGE_SIZE,
         fusion_depth=FUSION_DEPTH,
         rrf_k=RRF_K,
+        candidates=CANDIDATES,
+        dense=WALK_MIN_PASSING,
+        # Only a ranked page needs the passing matches: lists and newest first
+        # read theirs in index order.
+        ranked=page_is_ranked,
     )
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # The matches are held in memory while they are ranked and counted; the
         # default 4 MB would spill a common word's matches to disk.
         # HNSW returns at most ef_search rows, so it must be above NEAR_LIMIT.
         ef_search = f"; SET LOCAL hnsw.ef_search = {NEAR_LIMIT + 20}" if use_vector else ""
-        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'{ef_search}")
+        # Table order must start at the first block for the estimate (see factor).
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'; SET LOCAL synchronize_seqscans = off{ef_search}")
         cursor.execute(sql, params)
-        total, hits, sampled, facet_rows, result_rows, exact, worded = cursor.fetchone()
+        total, hits, sampled, facet_rows, result_rows, exact, worded, capped, candidates_passed = cursor.fetchone()
     return {
         "total": total,
         "hits": hits,
@@ -702,6 +826,8 @@ def _run_search(
         "results": result_rows or [],
         "exact": exact,
         "worded": worded,
+        "capped": bool(capped),
+        "candidates_passed": candidates_passed,
     }
 
 
@@ -897,6 +1023,13 @@ def search(request: SearchRequest) -> SearchResults:
             f"Only the first {MAX_RESULTS_SHOWN:,} results can be shown. Add words or filters to narrow your search."
         )
         request.page = MAX_RESULTS_SHOWN // PAGE_SIZE
+    if parsed and request.sort != "newest" and (request.page - 1) * PAGE_SIZE >= CANDIDATES:
+        # Relevance is worked out for the first CANDIDATES matches only.
+        outcome.notices.append(
+            f"Only the {CANDIDATES:,} most relevant results can be shown. "
+            "Add words or filters to narrow your search, or sort by newest."
+        )
+        request.page = max(1, math.ceil(CANDIDATES / PAGE_SIZE))
     # Chosen values are always listed in their facet, even outside the top few.
     selected_values = [str(v) for values in filters.values() for v in values]
     if parsed:
@@ -924,7 +1057,11 @@ def search(request: SearchRequest) -> SearchResults:
                     parsed = corrected
             if not outcome.corrected_from:
                 outcome.suggestion = suggestion
-    outcome.total = data["total"]
+    outcome.total = _about(data["total"]) if data["capped"] else data["total"]
+    outcome.total_estimated = data["capped"]
+    if data["capped"] and parsed and request.sort != "newest":
+        # Relevance pages go as far as the candidates that pass the filters.
+        outcome.shown_limit = min(CANDIDATES, data["candidates_passed"])
     outcome.exact_total = data["exact"] if parsed else data["total"]
     outcome.widened = widened
     outcome.relaxed = widened and data["exact"] == 0 and data["worded"] > 0
@@ -937,6 +1074,14 @@ def search(request: SearchRequest) -> SearchResults:
         if (key, value) in labels and key in request.facet_keys and key not in request.fixed
     ]
     return outcome
+
+
+def _about(n: int) -> int:
+    """An estimate rounded to two significant figures: 21,292 is "about 21,000"."""
+    if n < 100:
+        return n
+    step = 10 ** (len(str(n)) - 2)
+    return round(n / step) * step
 
 
 def _result(row: dict) -> Result:
