@@ -22,39 +22,14 @@ from django.utils import timezone
 from councils.models import Council
 from practices.models import DEFAULT_LICENCE, DEFAULT_LICENCE_URL, CaseStudy, Framework
 from practices.selectors import open_data
+from practices.services.imports import CSV_LIST_SEPARATOR, FORMAT_VERSION, IGNORED_COLUMNS, KNOWN_COLUMNS
 
 FORMAT_NAME = "council-practice-exchange"
-FORMAT_VERSION = 2
-CSV_LIST_SEPARATOR = ";"
-
-# Case study columns of CSV and XLSX files, in this order; `url` is for people and ignored on import.
+# Case study columns of CSV and XLSX files, in the importer's order: contacts are never exported, and `url`
+# is for people (the importer ignores it).
 CASE_STUDY_COLUMNS = (
-    "title",
-    "slug",
-    "lead_council",
-    "partner_councils",
-    "partner_agencies",
-    "primary_silo",
-    "other_silos",
-    "summary",
-    "problem",
-    "approach",
-    "outcomes",
-    "cost_band",
-    "funding_source",
-    "citizen_groups",
-    "start_year",
-    "end_year",
-    "lessons",
-    "things_to_avoid",
-    "hosts_visits",
-    "tags",
-    "status",
-    "published_at",
-    "review_by",
-    "frameworks",
-    "licence",
-    "url",
+    *(column for column in KNOWN_COLUMNS if column not in ("contact_name", "contact_email")),
+    *IGNORED_COLUMNS,
 )
 TEXT_LIST_COLUMNS = ("lessons", "things_to_avoid")
 # Spreadsheets run a cell starting with one of these as a formula; a leading
