@@ -105,12 +105,15 @@ else:
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Discovery panels read the 40 nearest items in meaning from the HNSW index. At pgvector's default
+# Discovery panels read the 100 nearest items in meaning from the HNSW index. At pgvector's default
 # ef_search (40) that read is approximate, and which neighbours it misses depends on the random
 # levels the index was built with; a wider search list makes it (near) exact and the same every time.
-# Without pgvector the setting is an unused placeholder.
+# An iterative scan goes on past index entries whose rows are dead (updated, or inserted by a
+# transaction that rolled back) instead of returning fewer. Without pgvector both are unused placeholders.
 _db_options = DATABASES["default"].setdefault("OPTIONS", {})
-_db_options["options"] = f"{_db_options.get('options', '')} -c hnsw.ef_search=100".strip()
+_db_options["options"] = (
+    f"{_db_options.get('options', '')} -c hnsw.ef_search=100 -c hnsw.iterative_scan=strict_order".strip()
+)
 # An optional read replica (portal/db_router.py): browse and search read there; writes, and reads
 # for a few seconds after a write, go to the primary. Tests always have the alias, as a mirror of
 # the test database, so the router can be tested anywhere.

@@ -35,6 +35,7 @@ from practices.selectors.discovery import case_study_discovery
 from practices.selectors.search import search
 from practices.semantic import storage
 from practices.services.demo import demo_seed
+from practices.services.discovery_stats import discovery_stats_refresh
 
 CORPUS = Path(__file__).parent / "evaluation" / "council_projects.json"
 
@@ -108,7 +109,9 @@ GROUPS = _groups()
 # tags alone measure 0.989 on PostgreSQL 18 and 0.977 on 15 (their stemming differs).
 # Words and tags alone surface none of the groups on the case study page: their
 # members share no tag and no framework, which is the point of the evaluation.
-FLOORS_WITH_MEANING = {"recall@10": 0.98, "mrr": 0.93, "panel recall": 0.84}
+# With meaning the panels measure 0.931 (67 of 72); their floor is the bar, 0.90, which
+# leaves two expectations for what other tests in the same run leave in the database.
+FLOORS_WITH_MEANING = {"recall@10": 0.98, "mrr": 0.93, "panel recall": 0.90}
 FLOORS_WORDS_AND_TAGS = {"recall@10": 0.97, "mrr": 0.91}
 
 
@@ -118,6 +121,10 @@ def corpus(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         demo_seed()
         call_command("import_practices", str(CORPUS), verbosity=0)
+        # As the worker does after the import commits: the tag counts and the
+        # centre in meaning the panels read are those of this content, not of
+        # whatever an earlier test left in the summaries.
+        discovery_stats_refresh()
         yield
         transaction.set_rollback(True)
 

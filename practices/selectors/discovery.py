@@ -10,39 +10,71 @@ from councils.models import ServiceSilo
 from portal.access import user_curates
 from practices.models import CaseStudy, Follow, Framework
 from practices.semantic import storage as semantic_storage
+from practices.semantic.model import DIMENSIONS
 
 # Content types are looked up inside the SQL so no panel spends a query on them.
 _CT_CASE_STUDY = "(SELECT id FROM django_content_type WHERE app_label = 'practices' AND model = 'casestudy')"
 _CT_FRAMEWORK = "(SELECT id FROM django_content_type WHERE app_label = 'practices' AND model = 'framework')"
 
-# The case study's own embedding, and the published case studies nearest it in
-# meaning (read from the HNSW index: at most its default ef_search of 40 rows,
-# so no setting has to be changed first). Only used where the server has
-# pgvector; every panel works on tags alone without it.
-_ME_CTE = """
+# Closeness in meaning on the panels is the cosine of two write-ups' vectors
+# after the centre of all case studies (practices.semantic.storage.CENTRE_VIEW)
+# is taken from both. Raw cosines between council write-ups are all high, and
+# highest between two write-ups of one silo, because they share the silo's
+# subject and the way councils write; less the centre, what decides is what two
+# write-ups share beyond that, and the same idea in other silos' words comes
+# closer (docs/decisions/0011-centred-similarity-for-discovery.md). Until the
+# centre is first computed it is zero, which is the plain cosine.
+#
+# The nearest NEAR_POOL are read from the HNSW index (inner product with the
+# centred vector orders by the centred dot product), then scored exactly; once
+# per query (MATERIALIZED), whatever plan the rest of the query gets.
+# Only where the server has pgvector; every panel works on tags alone without it.
+NEAR_POOL = 100
+_ME_CTE = f"""
 me AS (
     SELECT e.embedding AS v FROM practices_searchembedding e
       JOIN practices_searchdocument d ON d.id = e.document_id
      WHERE d.case_study_id = %(id)s
-)"""
-_NEAR_CTE = """
-near AS (
-    SELECT d.case_study_id AS id, -n.dist AS sim
-      FROM (SELECT e.document_id, e.embedding <#> (SELECT v FROM me) AS dist
-              FROM practices_searchembedding e
+),
+mu AS (
+    SELECT coalesce((SELECT centre FROM {semantic_storage.CENTRE_VIEW}),
+                    array_fill(0::real, ARRAY[{DIMENSIONS}])::vector) AS v
+),
+me_c AS (SELECT me.v - mu.v AS v, vector_norm(me.v - mu.v) AS len FROM me CROSS JOIN mu)"""
+
+
+def _centred_cosine(column: str) -> str:
+    """SQL for the centred cosine of ``column`` (a vector) with the case study's (needs ``mu`` and ``me_c``)."""
+    return f"(-(({column} - mu.v) <#> me_c.v) / nullif(vector_norm({column} - mu.v) * me_c.len, 0))"
+
+
+_NEAR_CTE = f"""
+near AS MATERIALIZED (
+    SELECT d.case_study_id AS id, {_centred_cosine("n.embedding")} AS sim
+      FROM (SELECT e.document_id, e.embedding FROM practices_searchembedding e
              WHERE EXISTS (SELECT 1 FROM me)
-             ORDER BY e.embedding <#> (SELECT v FROM me) LIMIT 40) AS n
+             ORDER BY e.embedding <#> (SELECT v FROM me_c) LIMIT {NEAR_POOL}) AS n
+     CROSS JOIN mu CROSS JOIN me_c
       JOIN practices_searchdocument d ON d.id = n.document_id
      WHERE d.case_study_id IS NOT NULL AND d.case_study_id <> %(id)s
 )"""
 _NO_NEAR_CTE = """
 near AS (SELECT NULL::bigint AS id, NULL::float8 AS sim WHERE false)"""
 
-# Similarity (cosine) above which two write-ups are said to take a similar
-# approach, and above which one stands in for "the same practice" when no
-# framework is linked. Measured on the evaluation in tests/ (docs/search.md).
-SIMILAR_APPROACH = 0.45
-SAME_PRACTICE_BY_MEANING = 0.4
+# Centred cosine above which two write-ups are said to take a similar approach
+# (about the closest 5% of pairs of write-ups in the evaluation's content), and
+# above which one stands in for "the same practice" when no framework is linked
+# (about the closest 12%). Half the pairs are below zero. Chosen on the
+# evaluation in tests/ (docs/search.md).
+SIMILAR_APPROACH = 0.2
+SAME_PRACTICE_BY_MEANING = 0.15
+# Below this, a write-up with no tag in common is not shown as similar work at
+# all (closer than about four pairs in five); between it and SIMILAR_APPROACH
+# it is shown as "related in meaning".
+RELATED_IN_MEANING = 0.1
+# Plain cosine between a framework and the centroid of a silo's recent work
+# above which it "reads like the silo's own work".
+CLOSE_TO_SILO = 0.45
 
 
 def _meaning_ctes(vectors: bool) -> str:
@@ -414,7 +446,8 @@ _SIMILAR_WINDOW = 1500
 _SIMILAR_SHORTLIST = 150
 _SIMILAR_TAG_WEIGHT = 1.0
 _SIMILAR_MEANING_WEIGHT = 1.0
-_SIMILAR_MIN_SCORE = 0.2
+# A centred similarity of 0.1 (closer than about four pairs in five), or a share of the tags.
+_SIMILAR_MIN_SCORE = 0.1
 _SAME_KIND_BOOST = 0.1
 _SAME_REGION_BOOST = 0.05
 
@@ -452,7 +485,7 @@ shortlist AS (
      LIMIT %(shortlist)s
 ),
 {{meaning}},
-candidates AS (
+candidates AS MATERIALIZED (
     SELECT coalesce(s.object_id, near.id) AS id, coalesce(s.tag_score, 0) / possible.total AS tag_part,
            coalesce(s.tag_ids, '{{{{}}}}') AS tag_ids, near.sim
       FROM shortlist s FULL JOIN near ON near.id = s.object_id CROSS JOIN possible
@@ -475,18 +508,21 @@ scored AS (
 ),
 spread AS (
     SELECT scored.*, row_number() OVER (PARTITION BY primary_silo_id ORDER BY score DESC, id DESC) AS silo_rank
-      FROM scored WHERE score >= %(min_score)s OR {{unembedded}}
+      -- Each shown item has a reason to give: a shared tag, or a meaning close enough to say so.
+      FROM scored WHERE (score >= %(min_score)s AND (cardinality(tag_ids) > 0 OR sim >= %(related)s))
+                     OR {{unembedded}}
 )
 SELECT id, tag_ids, score, sim FROM spread
  ORDER BY (primary_silo_id = %(silo)s), silo_rank, score DESC, published_at DESC, id DESC
  LIMIT %(limit)s
 """
 
-# A tag-only candidate outside the nearest forty still has a similarity: its own
+# A tag-only candidate outside the nearest NEAR_POOL still has a similarity: its own
 # vector is read by key (at most the shortlist's 150 rows).
-_CANDIDATE_SIM = """(coalesce(cand.sim, (
-               SELECT -(e.embedding <#> (SELECT v FROM me)) FROM practices_searchdocument d
+_CANDIDATE_SIM = f"""(coalesce(cand.sim, (
+               SELECT {_centred_cosine("e.embedding")} FROM practices_searchdocument d
                  JOIN practices_searchembedding e ON e.document_id = d.id
+                CROSS JOIN mu CROSS JOIN me_c
                 WHERE d.case_study_id = cand.id)))"""
 
 
@@ -496,9 +532,11 @@ def case_studies_similar_elsewhere(case_study: CaseStudy, limit: int = 5, exclud
 
     Excludes those that share a framework with it (they are "the same practice")
     and those in ``exclude``. Each carries ``score``, ``shared_tags`` (rarest
-    first), ``similarity`` (cosine in meaning, or None without pgvector) and
-    ``similar_approach`` (True when the meaning is close), so the page can say
-    why it matched. Three queries.
+    first), ``similarity`` (centred cosine in meaning, or None without
+    pgvector), ``similar_approach`` (True when the meaning is close) and
+    ``related_in_meaning`` (True when it is close enough to be shown for it),
+    so the page can say why it matched: every item has shared tags or is
+    related in meaning. Three queries.
     """
     if case_study.pk is None:
         return []
@@ -517,6 +555,7 @@ def case_studies_similar_elsewhere(case_study: CaseStudy, limit: int = 5, exclud
         "same_kind": _SAME_KIND_BOOST,
         "same_region": _SAME_REGION_BOOST,
         "min_score": _SIMILAR_MIN_SCORE,
+        "related": RELATED_IN_MEANING,
         "exclude": [item for item in exclude],
         "limit": limit,
     }
@@ -540,6 +579,7 @@ def case_studies_similar_elsewhere(case_study: CaseStudy, limit: int = 5, exclud
         item.shared_tags = [tags[t] for t in tag_ids if t in tags]
         item.similarity = float(sim) if sim is not None else None
         item.similar_approach = sim is not None and float(sim) >= SIMILAR_APPROACH
+        item.related_in_meaning = sim is not None and float(sim) >= RELATED_IN_MEANING
         result.append(item)
     return result
 
@@ -653,7 +693,7 @@ def frameworks_ideas_from_other_silos(silo: ServiceSilo, limit: int = 5) -> list
         framework.fit = float(fit)
         framework.fit_tags = [(tags[t], n) for t, n in zip(tag_ids, counts, strict=True) if t in tags]
         framework.meaning_fit = float(closeness) if closeness is not None else None
-        framework.close_in_meaning = closeness is not None and float(closeness) >= SIMILAR_APPROACH
+        framework.close_in_meaning = closeness is not None and float(closeness) >= CLOSE_TO_SILO
         result.append(framework)
     return result
 

@@ -21,11 +21,34 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from practices.semantic.model import DIMENSIONS
 
 TABLE = "practices_searchembedding"
+# The mean of the case studies' vectors (the newest CENTRE_SAMPLE of them), one
+# row, refreshed with the discovery summaries (practices.services.discovery_stats).
+# Every write-up the model reads shares a large common direction ("a council
+# did something for residents"); the discovery panels measure closeness after
+# taking it away, so what two write-ups share beyond being council write-ups
+# decides (docs/decisions/0011-centred-similarity-for-discovery.md).
+CENTRE_VIEW = "practices_embedding_centre"
+CENTRE_SAMPLE = 20_000
+# The mean of a few write-ups is mostly those write-ups: taking it away would
+# push them apart (with four, their centred vectors sum to zero). The centre is
+# scaled by n / (n + CENTRE_SHRINK), so a new portal compares nearly plain
+# vectors and one with hundreds of write-ups the fully centred ones.
+CENTRE_SHRINK = 20
 
 _ENSURE_SQL = f"""
 CREATE EXTENSION IF NOT EXISTS vector;
 ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS embedding vector({DIMENSIONS});
 CREATE INDEX IF NOT EXISTS searchembedding_hnsw ON {TABLE} USING hnsw (embedding vector_ip_ops);
+CREATE MATERIALIZED VIEW IF NOT EXISTS {CENTRE_VIEW} AS
+SELECT 1 AS id, count(*)::integer AS documents,
+       avg(recent.embedding)
+       * array_fill((count(*)::float8 / (count(*) + {CENTRE_SHRINK}))::real, ARRAY[{DIMENSIONS}])::vector AS centre
+  FROM (SELECT e.embedding FROM {TABLE} e
+          JOIN practices_searchdocument d ON d.id = e.document_id
+         WHERE d.kind = 'case-study'
+         ORDER BY e.document_id DESC
+         LIMIT {CENTRE_SAMPLE}) AS recent;
+CREATE UNIQUE INDEX IF NOT EXISTS embedding_centre_id ON {CENTRE_VIEW} (id);
 """
 
 _available: dict[tuple[str, str], bool] = {}
@@ -43,7 +66,7 @@ def server_has_pgvector(connection) -> bool:
 
 
 def vector_storage_ensure(connection) -> bool:
-    """Create the extension, the column and its index where pgvector is on offer; True when they exist."""
+    """Create the extension, the column, its index and the centre view where pgvector is on offer; True when they exist."""
     if not server_has_pgvector(connection):
         return False
     try:
@@ -72,6 +95,15 @@ def vectors_available(using: str | None = None) -> bool:
             )
             _available[key] = bool(cursor.fetchone()[0])
     return _available[key]
+
+
+def centre_refresh(using: str | None = None) -> None:
+    """Recompute the mean vector the discovery panels centre on (no-op without pgvector)."""
+    using = using or DEFAULT_DB_ALIAS
+    if not vectors_available(using):
+        return
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {CENTRE_VIEW}")
 
 
 def forget_availability() -> None:

@@ -17,6 +17,7 @@ import time
 from django.db import connection, transaction
 
 from practices.models import SummaryStaleMark
+from practices.semantic import storage as semantic_storage
 
 # Order does not matter: each view reads only the base tables.
 STATS_VIEWS = (
@@ -46,6 +47,8 @@ def discovery_stats_refresh() -> float:
     with connection.cursor() as cursor:
         for view in STATS_VIEWS:
             cursor.execute(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view}")
+    # The panels' centre in meaning moves with what is published, like the counts.
+    semantic_storage.centre_refresh()
     return time.perf_counter() - started
 
 

@@ -182,5 +182,7 @@ def embeddings_refresh(
         report.embedded += len(items)
         if progress:
             progress(report.checked, report.embedded, total)
+    if report.embedded:
+        storage.centre_refresh(using)
     report.seconds = time.perf_counter() - started
     return report
