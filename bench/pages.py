@@ -39,7 +39,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from councils.models import Council, ServiceSilo  # noqa: E402
+from practices.forms.search import list_cursor_token  # noqa: E402
 from practices.models import CaseStudy, Framework  # noqa: E402
+from practices.selectors.browse import ListPosition  # noqa: E402
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -66,13 +68,14 @@ def page_urls(samples: int) -> dict[str, list[str]]:
     frameworks = list(Framework.objects.filter(status="published").values_list("slug", flat=True)[:samples])
     councils = list(Council.objects.values_list("slug", flat=True)[:samples])
     silos = list(ServiceSilo.objects.values_list("slug", flat=True)[:samples])
-    last_page = max(1, total // 20)
     return {
         "home": ["/"],
         "case study list": ["/case-studies/"],
-        "case study list, deep page": [f"/case-studies/?page={min(last_page, 500)}"],
+        "case study list, numbered page 10": ["/case-studies/?page=10"],
+        # Deep pages are reached by Next, whose link seeks from the last row shown.
+        "case study list, deep page (cursor)": [deep_page_url(total // 2)],
         "case study list, filtered": [f"/case-studies/?silo={slug}" for slug in silos],
-        "case study list, filtered page 50": [f"/case-studies/?silo={slug}&page=50" for slug in silos],
+        "case study list, filtered page 50 (cursor)": [deep_page_url(980, silo=slug) for slug in silos],
         "case study": [f"/case-studies/{slug}/" for slug in ids],
         "framework list": ["/frameworks/"],
         "framework": [f"/frameworks/{slug}/" for slug in frameworks],
@@ -82,6 +85,24 @@ def page_urls(samples: int) -> dict[str, list[str]]:
         "silo": [f"/silos/{slug}/" for slug in silos],
         "tag": ["/tags/vehicle-tracking/", "/tags/online-booking/", "/tags/self-service/"],
     }
+
+
+def deep_page_url(rows_before: int, *, silo: str = "") -> str:
+    """The list's Next link to the page after ``rows_before`` rows, as a visitor reaches it."""
+    silo_filter = "AND d.silo_ids && ARRAY(SELECT id FROM councils_servicesilo WHERE slug = %s)" if silo else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT d.published_at, d.id FROM practices_searchdocument d WHERE d.kind = 'case-study' "
+            f"{silo_filter} ORDER BY d.published_at DESC, d.id DESC OFFSET %s LIMIT 1",
+            [silo, rows_before - 1] if silo else [rows_before - 1],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return f"/case-studies/?silo={silo}" if silo else "/case-studies/"
+    position = ListPosition(ListPosition.AFTER, row[0], row[1], rows_before // 20 + 1)
+    filters = {"silo": [silo]} if silo else {}
+    cursor_value = list_cursor_token(position, filters)
+    return f"/case-studies/?silo={silo}&cursor={cursor_value}" if silo else f"/case-studies/?cursor={cursor_value}"
 
 
 def measure_pages(urls: dict[str, list[str]], rounds: int) -> dict[str, dict]:

@@ -1,5 +1,7 @@
 """Curators upload case studies from a file: preview first, problems by row, drafts by default."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -60,3 +62,31 @@ def test_unreadable_files_get_a_clear_error_on_the_form(client_for):
     assert "not UTF-8 text" in page.content.decode()
     missing = client_for("curator").post("/curate/import/", {"status": "draft"})
     assert "Choose a file to upload." in missing.content.decode()
+
+
+def test_the_upload_page_says_how_long_a_check_takes_and_has_a_live_region_for_progress(client_for):
+    html = client_for("curator").get("/curate/import/").content.decode()
+    # Without JavaScript the page says it beforehand; with it, the status region announces the check.
+    assert "up to a minute for 10,000 rows" in html
+    assert 'aria-describedby="check-time"' in html
+    assert '<div role="status" aria-live="polite" data-progress-status></div>' in html
+    assert "data-progress>" in html
+    assert 'src="/static/upload-progress.js"' in html
+
+
+def test_the_check_and_the_import_say_how_many_records_and_how_long(client_for, council, silo):
+    rows = "".join(
+        f"Bulky waste booking {n},bulky-waste-{n},{council.gss_code},{silo.name},Residents book online.,\n"
+        for n in range(3)
+    )
+    curator = client_for("curator")
+    page = curator.post("/curate/import/", {"file": _file(HEADER + rows), "status": "draft"})
+    html = page.content.decode()
+    assert re.search(r"Checked 3 records in council-sheet\.csv in \d+(\.\d)? seconds", html)
+    assert 'data-progress-message="Importing 3 records from council-sheet.csv… this should take a few seconds."' in html
+    done = curator.post("/curate/import/confirm/", {"token": page.context["token"]}, follow=True).content.decode()
+    assert re.search(
+        r"Imported council-sheet\.csv: 3 created, 0 updated, 0 unchanged \(3 records checked and saved in "
+        r"\d+(\.\d)? seconds\)",
+        done,
+    )

@@ -98,7 +98,7 @@ def client_as(world, who: str) -> Client:
 
 PUBLIC_PAGES = {
     "home": ("/", []),
-    "case study list": ("/case-studies/", SEARCH_PARAMS),
+    "case study list": ("/case-studies/", [*SEARCH_PARAMS, "cursor"]),
     "search": ("/search/", SEARCH_PARAMS),
     "framework list": ("/frameworks/", ["page"]),
     "case study": ("/case-studies/bus-arrivals/", []),

@@ -96,9 +96,10 @@ def framework_json_ld(framework):
 
 @register.inclusion_tag("includes/download_links.html")
 def download_links(request, url_name: str, label: str = "these results"):
-    """Links to the same list as CSV, JSON and XLSX, keeping its filters (but not its page)."""
+    """Links to the same list as CSV, JSON and XLSX, keeping its filters (but not its page or cursor)."""
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("cursor", None)
     encoded = query.urlencode()
     suffix = f"?{encoded}" if encoded else ""
     return {

@@ -7,12 +7,17 @@ text); a wrong page number, sort or facet value is left out with a notice.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from datetime import datetime
 
 from django import forms
+from django.core import signing
 
 from councils.models import SLUG_PATTERN
 from practices.models import FIRST_YEAR, LAST_YEAR
+from practices.selectors.browse import ListPosition
 from practices.selectors.search import FACETS, FACETS_BY_KEY, MAX_RESULTS_SHOWN, PAGE_SIZE, SearchRequest
 
 MAX_QUERY_LENGTH = 200
@@ -130,3 +135,87 @@ def _plausible(key: str, value: str) -> bool:
         year = whole_number(value)
         return year is not None and FIRST_YEAR <= year <= LAST_YEAR
     return len(value) <= 200 and bool(_SLUG_RE.match(value))
+
+
+# --- The case study list's pages ---------------------------------------------
+#
+# The first NUMBERED_PAGES pages have numbers (?page=3, an OFFSET of a few
+# dozen rows); Next and Previous beyond them carry a cursor: the sort key of
+# the row the page starts next to, signed so it cannot be edited into something
+# else, and tied to the filters it was made for.
+NUMBERED_PAGES = 10
+CURSOR_SALT = "practices.case-study-list.cursor"
+MAX_CURSOR_LENGTH = 300
+MAX_CURSOR_PAGE = 10_000_000
+_MAX_BIGINT = 2**63 - 1
+
+
+def _filters_digest(facet_values: dict[str, list[str]]) -> str:
+    canonical = json.dumps(sorted((key, sorted(values)) for key, values in facet_values.items() if values))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def list_cursor_token(position: ListPosition, facet_values: dict[str, list[str]]) -> str:
+    """The opaque ?cursor= value for a page of the case study list."""
+    payload = [
+        position.direction,
+        position.published_at.isoformat(),
+        position.document_id,
+        position.page,
+        _filters_digest(facet_values),
+    ]
+    return signing.dumps(payload, salt=CURSOR_SALT, compress=False)
+
+
+def list_cursor_parse(token: str, facet_values: dict[str, list[str]]) -> ListPosition | None:
+    """The position a cursor names, or None when it is not one we made for these filters."""
+    if not token or len(token) > MAX_CURSOR_LENGTH:
+        return None
+    try:
+        payload = signing.loads(token, salt=CURSOR_SALT)
+    except (signing.BadSignature, ValueError, UnicodeError):
+        return None
+    if not (isinstance(payload, list) and len(payload) == 5):
+        return None
+    direction, published_at, document_id, page, digest = payload
+    if direction not in (ListPosition.AFTER, ListPosition.BEFORE) or digest != _filters_digest(facet_values):
+        return None
+    # bool is an int in Python: refuse it explicitly.
+    for number, low, high in ((document_id, 1, _MAX_BIGINT), (page, 2, MAX_CURSOR_PAGE)):
+        if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
+            return None
+    try:
+        when = datetime.fromisoformat(published_at) if isinstance(published_at, str) else None
+    except ValueError:
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return ListPosition(direction=direction, published_at=when, document_id=document_id, page=page)
+
+
+class CaseStudyListForm(SearchForm):
+    """The case study list's query string: the search form's filters, a numbered page or a cursor."""
+
+    cursor = QueryStringField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.position: ListPosition | None = None
+
+    def clean(self):
+        cleaned = super().clean()
+        raw = (cleaned.get("cursor") or "").strip()
+        if raw:
+            self.position = list_cursor_parse(raw, self.facet_values)
+            if self.position is None:
+                self.notices.append(
+                    "That page link was not recognised (it may be out of date, or changed), so the first page is shown."
+                )
+                cleaned["page"] = 1
+        if self.position is None and cleaned.get("page", 1) > NUMBERED_PAGES:
+            self.notices.append(
+                f"Pages are numbered up to {NUMBERED_PAGES}, so page {NUMBERED_PAGES} is shown. "
+                "Use Next to go further, or filters to narrow the list."
+            )
+            cleaned["page"] = NUMBERED_PAGES
+        return cleaned

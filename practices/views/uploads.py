@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -23,6 +24,19 @@ def _pending_key(user_id: int, token: str) -> str:
     return f"curate-import:{user_id}:{token}"
 
 
+def _took(started: float) -> str:
+    """How long since ``started`` (a perf_counter reading), as the page says it: "0.4 seconds", "1 minute 5 seconds"."""
+    seconds = time.perf_counter() - started
+    if seconds < 10:
+        return f"{seconds:.1f} seconds"
+    minutes, rest = divmod(round(seconds), 60)
+    if not minutes:
+        return f"{rest} seconds"
+    return f"{minutes} minute{'s' if minutes > 1 else ''}" + (
+        f" {rest} second{'s' if rest != 1 else ''}" if rest else ""
+    )
+
+
 @curator_required
 def upload_start(request):
     """Choose a file (GET), or check an uploaded one and show what it would do (POST)."""
@@ -31,6 +45,7 @@ def upload_start(request):
         return render(request, "practices/curate/import.html", {"form": form}, status=400 if form.errors else 200)
     upload = form.cleaned_data["file"]
     new_status = form.new_status()
+    started = time.perf_counter()
     try:
         parsed = import_file_read(upload.read(), filename=upload.name)
         preview = practices_import_preview(parsed.data, by=request.user, tabular=parsed.tabular, new_status=new_status)
@@ -58,6 +73,7 @@ def upload_start(request):
             "rows_hidden": max(0, (len(problems) if problems else len(rows)) - ROWS_SHOWN),
             "token": token,
             "status_label": dict(form.fields["status"].choices)[form.cleaned_data["status"]],
+            "took": _took(started),
         },
         status=400 if problems else 200,
     )
@@ -72,6 +88,7 @@ def upload_confirm(request):
     if pending is None:
         messages.error(request, "That upload has expired or was already imported. Upload the file again.")
         return redirect("practices:curate_import")
+    started = time.perf_counter()
     try:
         result = practices_import(
             pending["data"], by=request.user, tabular=pending["tabular"], new_status=pending["new_status"]
@@ -83,5 +100,10 @@ def upload_confirm(request):
         messages.error(request, "Nothing was imported: " + " ".join(rejected.errors[:5]))
         return render(request, "practices/curate/import.html", {"form": form}, status=400)
     cache.delete(key)
-    messages.success(request, f"Imported {pending['name']}: {result}.")
+    records = result.created + result.updated + result.unchanged
+    messages.success(
+        request,
+        f"Imported {pending['name']}: {result} "
+        f"({records:,} record{'s' if records != 1 else ''} checked and saved in {_took(started)}).",
+    )
     return redirect("practices:curate_import")
