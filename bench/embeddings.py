@@ -1,13 +1,15 @@
 """Meaning benchmark: embedding time, query-embedding p95, hybrid search and panel p95, and a gunicorn worker's RSS.
 
-    python bench/embeddings.py --case-studies 100000 [--samples 200] [--json PATH]
+    python bench/embeddings.py --case-studies 100000 [--embed-limit M] [--jobs N] [--samples 200] [--json PATH]
 
 Against the dev database (embedded PostgreSQL 18 with pgvector, or DATABASE_URL).
 Benchmark case studies are generated first if there are fewer than asked for
 (without embedding), then every missing embedding is computed by the same
 service as ``embed_documents`` and timed; with ``--embed-limit M`` only the
 first M missing ones are embedded and the time for all of them is extrapolated
-from the rate (printed as an estimate). Then:
+from the rate (printed as an estimate). Embedding runs in ``--jobs`` worker
+processes, one per core by default, as ``embed_documents`` does; the rate
+includes starting them and loading the model in each. Then:
 
 - query embedding: p50/p95 of embedding distinct searches (the per-process
   cache is bypassed);
@@ -57,7 +59,7 @@ from practices.selectors import discovery  # noqa: E402
 from practices.selectors.search import SearchRequest, search  # noqa: E402
 from practices.semantic import model, storage  # noqa: E402
 from practices.services.discovery_stats import discovery_stats_refresh  # noqa: E402
-from practices.services.embeddings import embeddings_refresh  # noqa: E402
+from practices.services.embeddings import default_jobs, embeddings_refresh  # noqa: E402
 
 QUERIES = [
     "stop people dumping rubbish",
@@ -129,6 +131,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case-studies", type=int, default=100_000)
     parser.add_argument("--embed-limit", type=int, default=0, help="embed at most this many, extrapolate the rest")
+    parser.add_argument("--jobs", type=int, default=default_jobs(), help="embedding worker processes (default: cores)")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--port", type=int, default=8799)
     parser.add_argument("--json", type=Path, help="default: bench/results/embeddings-<size>-pg<major>.json")
@@ -166,10 +169,11 @@ def main() -> int:
                 raise StopIteration
 
         with contextlib.suppress(StopIteration):
-            embeddings_refresh(progress=stop_after)
+            embeddings_refresh(progress=stop_after, jobs=args.jobs)
         seconds = time.perf_counter() - started
         rate = done / seconds
         figures["embedding"] = {
+            "jobs": args.jobs,
             "embedded": done,
             "seconds": round(seconds, 1),
             "per_second": round(rate, 1),
@@ -177,15 +181,17 @@ def main() -> int:
             "note": "estimate extrapolated from the rate over the documents embedded",
         }
     else:
-        report = embeddings_refresh()
+        report = embeddings_refresh(jobs=args.jobs)
         seconds = time.perf_counter() - started
         rate = report.embedded / seconds if report.embedded else 0
         figures["embedding"] = {
+            "jobs": args.jobs,
             "embedded": report.embedded,
             "seconds": round(seconds, 1),
             "per_second": round(rate, 1),
             "estimated_minutes_for_100000": round(100_000 / rate / 60, 1) if rate else None,
         }
+    figures["embedding"]["load_average_after"] = os.getloadavg()
     print("embedding:", figures["embedding"])
 
     encoder = model.encoder()

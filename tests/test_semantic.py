@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import override_settings
 
 from councils.factories import ServiceSiloFactory
@@ -156,6 +157,54 @@ def test_embed_documents_fills_what_was_deferred_and_is_safe_to_rerun(vectors, s
     assert SearchEmbedding.objects.filter(document__case_study=item).exists()
     assert "1 of 1 published documents embedded" in capsys.readouterr().out
     assert embeddings_refresh().embedded == 0
+
+
+def stored_vectors() -> dict[int, list[float]]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT document_id, embedding::text FROM {storage.TABLE}")
+        return {pk: [float(x) for x in text.strip("[]").split(",")] for pk, text in cursor.fetchall()}
+
+
+def test_refresh_in_worker_processes_stores_the_serial_vectors_and_is_safe_to_rerun(vectors, dumping):
+    serial = stored_vectors()
+    assert len(serial) == 4
+    report = embeddings_refresh(force=True, chunk=1, jobs=2)
+    assert (report.checked, report.embedded) == (4, 4)
+    parallel = stored_vectors()
+    assert parallel.keys() == serial.keys()
+    assert max(abs(a - b) for pk in serial for a, b in zip(serial[pk], parallel[pk], strict=True)) < 1e-5
+    assert embeddings_refresh(jobs=2).embedded == 0
+
+
+def test_an_interrupted_parallel_refresh_keeps_the_chunks_it_wrote_and_a_rerun_finishes(vectors, dumping):
+    SearchEmbedding.objects.all().delete()
+
+    def stop_after_first_chunk(checked, embedded, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        embeddings_refresh(chunk=2, jobs=2, progress=stop_after_first_chunk)
+    assert SearchEmbedding.objects.count() == 2
+    assert embeddings_refresh(chunk=2, jobs=2).embedded == 2
+    assert SearchEmbedding.objects.count() == 4
+
+
+def test_embed_documents_takes_a_number_of_worker_processes(vectors, silos, capsys):
+    with embeddings_deferred():
+        items = [CaseStudyFactory(title=f"Gully sensors {n}", primary_silo=silos["highways"]) for n in range(3)]
+        indexed(*items)
+    call_command("embed_documents", jobs=2, batch=1)
+    assert SearchEmbedding.objects.filter(document__case_study__in=items).count() == 3
+    assert "3 of 3 published documents embedded" in capsys.readouterr().out
+
+
+def test_a_bulk_embedding_hands_freed_memory_back(monkeypatch):
+    released = []
+    monkeypatch.setattr(model, "release_free_memory", lambda: released.append(True))
+    model.embed_texts(["a short query"])
+    assert not released
+    model.embed_texts([f"write-up number {n}" for n in range(20)])
+    assert released
 
 
 # --- Hybrid search ---------------------------------------------------------------

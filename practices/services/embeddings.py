@@ -12,6 +12,12 @@ Bulk writers (generate_bench_data) wrap their work in ``embeddings_deferred()``
 and then call embeddings_refresh, which embeds in batches with a progress
 report; ``manage.py embed_documents`` runs the same and is safe to rerun: it
 embeds only what is missing or stale.
+
+With ``jobs`` above 1, embeddings_refresh hands each chunk's texts to that many
+worker processes (one model and one thread each; the model is CPU-bound, so one
+process per core) and keeps reading and writing in this process, still one
+transaction per chunk in id order: the vectors are the ones the serial run
+stores, and an interrupted run keeps every chunk it wrote.
 """
 
 from __future__ import annotations
@@ -19,8 +25,12 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import logging
+import multiprocessing
+import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -90,8 +100,9 @@ def _stale(rows: Iterable[tuple[int, str, str | None]]) -> list[tuple[int, str, 
     return out
 
 
-def _store(cursor, items: list[tuple[int, str, str]]) -> None:
-    vectors = model.embed_texts([text for _, text, _ in items])
+def _store(cursor, items: list[tuple[int, str, str]], vectors=None) -> None:
+    if vectors is None:
+        vectors = model.embed_texts([text for _, text, _ in items])
     cursor.execute(
         _UPSERT_SQL,
         {
@@ -144,45 +155,114 @@ class RefreshReport:
         )
 
 
+def default_jobs() -> int:
+    """Worker processes for a bulk refresh: one per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def embeddings_refresh(
     *,
     force: bool = False,
     chunk: int = 256,
     progress: Callable[[int, int, int], None] | None = None,
     using: str | None = None,
+    jobs: int = 1,
 ) -> RefreshReport:
     """Embed every published document that has no embedding or a stale one (all of them with force).
 
     Works through the documents in id order, one transaction per chunk, so an
     interrupted run keeps what it finished and a rerun carries on. ``progress``
-    is called after each chunk with (checked, embedded, total).
+    is called after each chunk with (checked, embedded, total). ``jobs`` above 1
+    embeds the chunks in that many worker processes (see the module's note).
     """
     using = using or DEFAULT_DB_ALIAS
     report = RefreshReport()
     if not storage.vectors_available(using):
         return report
-    model.encoder()  # fail now, with the reason, rather than after the first chunk
     started = time.perf_counter()
     with connections[using].cursor() as cursor:
         cursor.execute("SELECT count(*) FROM practices_searchdocument")
         total = cursor.fetchone()[0]
-    last_id = 0
-    while True:
-        sql = _TEXT_SQL.format(where="d.id > %(after)s", limit="LIMIT %(chunk)s")
-        with transaction.atomic(using=using), connections[using].cursor() as cursor:
-            cursor.execute(sql, {"after": last_id, "chunk": chunk})
-            rows = cursor.fetchall()
-            if not rows:
-                break
-            last_id = rows[-1][0]
-            items = [(pk, text or "", _hash(text or "")) for pk, text, _ in rows] if force else _stale(rows)
-            if items:
-                _store(cursor, items)
+    chunks = _chunks(force=force, chunk=chunk, using=using)
+
+    def written(rows: list, items: list) -> None:
         report.checked += len(rows)
         report.embedded += len(items)
         if progress:
             progress(report.checked, report.embedded, total)
+
+    if jobs <= 1:
+        model.encoder()  # fail now, with the reason, rather than after the first chunk
+        for rows, items in chunks:
+            if items:
+                with transaction.atomic(using=using), connections[using].cursor() as cursor:
+                    _store(cursor, items)
+            written(rows, items)
+    else:
+        problem = model.files_problem()
+        if problem:
+            raise model.ModelUnavailable(problem)
+        _refresh_in_workers(chunks, jobs=jobs, using=using, written=written)
     if report.embedded:
         storage.centre_refresh(using)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _chunks(*, force: bool, chunk: int, using: str) -> Iterator[tuple[list, list[tuple[int, str, str]]]]:
+    """(rows read, items to embed) for each chunk of documents, in id order."""
+    sql = _TEXT_SQL.format(where="d.id > %(after)s", limit="LIMIT %(chunk)s")
+    last_id = 0
+    while True:
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, {"after": last_id, "chunk": chunk})
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        yield rows, ([(pk, text or "", _hash(text or "")) for pk, text, _ in rows] if force else _stale(rows))
+
+
+def _refresh_in_workers(chunks: Iterator, *, jobs: int, using: str, written: Callable[[list, list], None]) -> None:
+    """Embed chunks in ``jobs`` processes while this one reads the next chunks and writes finished ones, in order.
+
+    Each chunk's texts are shared out between the workers, so a chunk is done
+    about ``jobs`` times sooner and none waits alone at the end. The workers
+    are started afresh (spawn), not forked: a fork would copy this process's
+    database connection and ONNX Runtime's state; each loads the model once
+    (about 2 s) and only turns texts into vectors.
+    """
+    pending: deque[tuple[list, list, list[Future]]] = deque()
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        try:
+            for rows, items in chunks:
+                texts = [text for _, text, _ in items]
+                share = max(_MIN_SHARE, -(-len(texts) // jobs))
+                futures = [pool.submit(model.embed_texts, texts[i : i + share]) for i in range(0, len(texts), share)]
+                pending.append((rows, items, futures))
+                # Two chunks in flight: the workers start on the next while this process writes one.
+                while len(pending) > 2:
+                    _write_done(pending.popleft(), using, written)
+            while pending:
+                _write_done(pending.popleft(), using, written)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+# Fewer texts than this per worker task would cost more in passing them around than it saves.
+_MIN_SHARE = 16
+
+
+def _write_done(entry: tuple[list, list, list[Future]], using: str, written: Callable[[list, list], None]) -> None:
+    rows, items, futures = entry
+    if futures:
+        import numpy as np
+
+        vectors = np.concatenate([future.result() for future in futures])
+        with transaction.atomic(using=using), connections[using].cursor() as cursor:
+            _store(cursor, items, vectors)
+    written(rows, items)

@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from practices.semantic import model, storage
-from practices.services.embeddings import embeddings_refresh
+from practices.services.embeddings import default_jobs, embeddings_refresh
 
 
 class Progress:
@@ -52,18 +52,28 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--all", action="store_true", help="embed everything again, changed or not")
         parser.add_argument("--batch", type=int, default=256, help="documents per transaction (default 256)")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=default_jobs(),
+            help=f"worker processes embedding chunks side by side (default: one per core, here {default_jobs()})",
+        )
 
-    def handle(self, *args, all, batch, **options):
+    def handle(self, *args, all, batch, jobs, **options):
         if not storage.vectors_available():
             raise CommandError(
                 "This database has no vector column (the server has no pgvector, or SEMANTIC_SEARCH is off): "
                 "search and discovery use words and tags alone."
             )
-        problem = model.model_problem()
+        # The files only: with --jobs above 1 the model is loaded by the worker processes, not here.
+        problem = model.files_problem()
         if problem:
             raise CommandError(problem)
         progress = Progress(sys.stderr) if options.get("verbosity", 1) > 0 else None
-        report = embeddings_refresh(force=all, chunk=max(1, batch), progress=progress)
+        try:
+            report = embeddings_refresh(force=all, chunk=max(1, batch), progress=progress, jobs=max(1, jobs))
+        except model.ModelUnavailable as exc:
+            raise CommandError(str(exc)) from exc
         if progress:
             progress.done()
         self.stdout.write(self.style.SUCCESS(f"{report}."))

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from bench.generator import BenchDataError, bench_data_clear, bench_data_generate
 from practices.semantic import model, storage
-from practices.services.embeddings import embeddings_deferred, embeddings_refresh
+from practices.services.embeddings import default_jobs, embeddings_deferred, embeddings_refresh
 
 
 class Command(BaseCommand):
@@ -43,13 +43,19 @@ class Command(BaseCommand):
         except BenchDataError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"Generated {result}."))
-        if no_embed or not storage.vectors_available() or model.model_problem():
-            self.stdout.write("Not embedded: search and discovery use words and tags for these until it is done.")
+        not_embedded = "Not embedded: search and discovery use words and tags for these until it is done."
+        if no_embed or not storage.vectors_available() or model.files_problem():
+            self.stdout.write(not_embedded)
             return
         from practices.management.commands.embed_documents import Progress
 
         progress = Progress(sys.stderr) if verbose else None
-        report = embeddings_refresh(progress=progress)
+        try:
+            # One worker process per core, each with its own model; this process only reads and writes.
+            report = embeddings_refresh(progress=progress, jobs=default_jobs())
+        except model.ModelUnavailable as exc:
+            self.stdout.write(f"{not_embedded} ({exc})")
+            return
         if progress:
             progress.done()
         self.stdout.write(self.style.SUCCESS(f"Embedded: {report}."))
