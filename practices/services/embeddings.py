@@ -194,7 +194,9 @@ def embeddings_refresh(
         if progress:
             progress(report.checked, report.embedded, total)
 
-    if jobs <= 1:
+    # One chunk or less is embedded here: starting workers, each loading the
+    # model, would cost more than it saves.
+    if jobs <= 1 or total <= chunk:
         model.encoder()  # fail now, with the reason, rather than after the first chunk
         for rows, items in chunks:
             if items:
