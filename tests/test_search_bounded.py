@@ -13,8 +13,8 @@ from django.utils import timezone
 from councils.factories import ServiceSiloFactory
 from practices.factories import CaseStudyFactory
 from practices.models import CaseStudy
-from practices.selectors.search import sql as search_sql
 from practices.selectors.search import SearchRequest, search
+from practices.selectors.search import sql as search_sql
 from practices.services.search_index import search_index_update
 
 pytestmark = pytest.mark.django_db
