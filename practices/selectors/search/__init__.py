@@ -21,7 +21,7 @@ revision's package beside this one.
 
 from .facets import FACET_EXACT_LIMIT, FACETS, FACETS_BY_KEY
 from .query import parse_query
-from .results import MAX_RESULTS_SHOWN, PAGE_SIZE, SearchRequest
+from .results import MAX_RESULTS_SHOWN, PAGE_SIZE, Result, SearchRequest
 from .run import search
 from .sql import CANDIDATES
 
@@ -32,6 +32,7 @@ __all__ = [
     "FACET_EXACT_LIMIT",
     "MAX_RESULTS_SHOWN",
     "PAGE_SIZE",
+    "Result",
     "SearchRequest",
     "parse_query",
     "search",
