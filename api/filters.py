@@ -8,22 +8,26 @@ from practices.models import FIRST_YEAR, LAST_YEAR, FundingSource
 MAX_VALUES = 20
 
 
-def _slugs(help_text: str):
+def _many(child: serializers.Field, help_text: str):
+    """A parameter that may be repeated (?tag=a&tag=b), each value checked by `child`."""
     return serializers.ListField(
-        child=serializers.RegexField(SLUG_PATTERN, max_length=200),
+        child=child,
         required=False,
         max_length=MAX_VALUES,
         help_text=help_text + " Repeat the parameter for any of several values.",
     )
+
+
+def _slugs(help_text: str):
+    return _many(serializers.RegexField(SLUG_PATTERN, max_length=200), help_text)
 
 
 def _choices(choices, help_text: str):
-    return serializers.ListField(
-        child=serializers.ChoiceField(choices=choices),
-        required=False,
-        max_length=MAX_VALUES,
-        help_text=help_text + " Repeat the parameter for any of several values.",
-    )
+    return _many(serializers.ChoiceField(choices=choices), help_text)
+
+
+def _years(help_text: str):
+    return _many(serializers.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR), help_text)
 
 
 class FilterSerializer(serializers.Serializer):
@@ -47,11 +51,9 @@ class FilterSerializer(serializers.Serializer):
 
 class CaseStudyFilters(FilterSerializer):
     silo = _slugs("Main service silo, by slug.")
-    council = serializers.ListField(
-        child=serializers.RegexField(r"^([a-z0-9]+(-[a-z0-9]+)*|[ENSWK][0-9]{8})$", max_length=200),
-        required=False,
-        max_length=MAX_VALUES,
-        help_text="Lead council, by slug or GSS code. Repeat the parameter for any of several values.",
+    council = _many(
+        serializers.RegexField(r"^([a-z0-9]+(-[a-z0-9]+)*|[ENSWK][0-9]{8})$", max_length=200),
+        "Lead council, by slug or GSS code.",
     )
     kind = _choices(CouncilKind.choices, "Kind of lead council.")
     region = _choices(Region.choices, "Region of the lead council.")
@@ -59,12 +61,7 @@ class CaseStudyFilters(FilterSerializer):
     framework = _slugs("Framework implemented, by slug.")
     group = _slugs("Citizen group served, by slug.")
     funding = _choices(FundingSource.choices, "Funding source.")
-    year = serializers.ListField(
-        child=serializers.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR),
-        required=False,
-        max_length=MAX_VALUES,
-        help_text="Year the work started. Repeat the parameter for any of several values.",
-    )
+    year = _years("Year the work started.")
 
 
 class FrameworkFilters(FilterSerializer):
@@ -76,12 +73,7 @@ class AdoptionFilters(FilterSerializer):
     council = _slugs("Council that reused something, by slug.")
     case_study = _slugs("Case study reused, by slug.")
     framework = _slugs("Framework reused, by slug.")
-    status = serializers.ListField(
-        child=serializers.ChoiceField(choices=["planned", "in-progress", "live", "stopped"]),
-        required=False,
-        max_length=MAX_VALUES,
-        help_text="Status of the reuse. Repeat the parameter for any of several values.",
-    )
+    status = _choices(["planned", "in-progress", "live", "stopped"], "Status of the reuse.")
 
 
 class SearchParameters(FilterSerializer):
@@ -96,11 +88,6 @@ class SearchParameters(FilterSerializer):
     framework = _slugs("Framework, by slug.")
     group = _slugs("Citizen group, by slug.")
     funding = _choices(FundingSource.choices, "Funding source.")
-    year = serializers.ListField(
-        child=serializers.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR),
-        required=False,
-        max_length=MAX_VALUES,
-        help_text="Year started. Repeat the parameter for any of several values.",
-    )
+    year = _years("Year started.")
     sort = serializers.ChoiceField(choices=["relevance", "newest"], required=False, help_text="Default: relevance.")
     page = serializers.IntegerField(min_value=1, max_value=500, required=False, help_text="Page of 20 results.")

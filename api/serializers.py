@@ -33,6 +33,28 @@ def licence_of(item) -> dict:
     return {"name": item.licence, "url": None}
 
 
+# The item's page on the site (url) and its API detail (api_url, the route api_detail). Methods only: each
+# serializer declares the fields itself, so they keep their place in its output. No docstring, which the
+# OpenAPI schema would show as the description of every serializer that uses it.
+class ItemLinksMixin:
+    api_detail = ""
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, obj) -> str:
+        return absolute(obj.get_absolute_url())
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_api_url(self, obj) -> str:
+        return absolute(reverse(self.api_detail, kwargs={"slug": obj.slug}))
+
+
+# The licence of published content: the default OGL unless the item names its own (no docstring, as above).
+class LicenceMixin:
+    @extend_schema_field(LicenceSerializer)
+    def get_licence(self, obj):
+        return licence_of(obj)
+
+
 class CouncilRefSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
@@ -54,7 +76,9 @@ class ImplementationOfSerializer(serializers.Serializer):
     effort = serializers.ChoiceField(choices=[("", "Not given"), *Effort.choices])
 
 
-class CaseStudySerializer(serializers.Serializer):
+class CaseStudySerializer(ItemLinksMixin, LicenceMixin, serializers.Serializer):
+    api_detail = "api:case-study-detail"
+
     slug = serializers.CharField()
     title = serializers.CharField()
     status = serializers.ChoiceField(choices=CaseStudyStatus.choices)
@@ -84,36 +108,22 @@ class CaseStudySerializer(serializers.Serializer):
     review_by = serializers.DateField(allow_null=True)
     licence = serializers.SerializerMethodField()
 
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, obj) -> str:
-        return absolute(obj.get_absolute_url())
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_api_url(self, obj) -> str:
-        return absolute(reverse("api:case-study-detail", kwargs={"slug": obj.slug}))
-
     def get_citizen_groups(self, obj) -> list[str]:
         return [group.slug for group in obj.citizen_group_list]
 
     def get_tags(self, obj) -> list[str]:
         return sorted(tag.name for tag in obj.tag_list)
 
-    @extend_schema_field(LicenceSerializer)
-    def get_licence(self, obj):
-        return licence_of(obj)
 
+class CaseStudyRefSerializer(ItemLinksMixin, serializers.Serializer):
+    api_detail = "api:case-study-detail"
 
-class CaseStudyRefSerializer(serializers.Serializer):
     slug = serializers.CharField()
     title = serializers.CharField()
     lead_council = CouncilRefSerializer(allow_null=True)
     primary_silo = SiloRefSerializer()
     published_at = serializers.DateTimeField(allow_null=True)
     api_url = serializers.SerializerMethodField()
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_api_url(self, obj) -> str:
-        return absolute(reverse("api:case-study-detail", kwargs={"slug": obj.slug}))
 
 
 class ImplementationSerializer(serializers.Serializer):
@@ -125,7 +135,9 @@ class ImplementationSerializer(serializers.Serializer):
     effort = serializers.ChoiceField(choices=[("", "Not given"), *Effort.choices])
 
 
-class FrameworkSerializer(serializers.Serializer):
+class FrameworkSerializer(ItemLinksMixin, LicenceMixin, serializers.Serializer):
+    api_detail = "api:framework-detail"
+
     slug = serializers.CharField()
     title = serializers.CharField()
     url = serializers.SerializerMethodField()
@@ -145,14 +157,6 @@ class FrameworkSerializer(serializers.Serializer):
     licence = serializers.SerializerMethodField()
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, obj) -> str:
-        return absolute(obj.get_absolute_url())
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_api_url(self, obj) -> str:
-        return absolute(reverse("api:framework-detail", kwargs={"slug": obj.slug}))
-
-    @extend_schema_field(OpenApiTypes.URI)
     def get_implementations_api_url(self, obj) -> str:
         return absolute(reverse("api:case-study-list") + f"?framework={obj.slug}")
 
@@ -164,10 +168,6 @@ class FrameworkSerializer(serializers.Serializer):
         origin = obj.generalised_from
         return origin.slug if origin is not None and origin.status == CaseStudyStatus.PUBLISHED else None
 
-    @extend_schema_field(LicenceSerializer)
-    def get_licence(self, obj):
-        return licence_of(obj)
-
 
 class FrameworkDetailSerializer(FrameworkSerializer):
     implementations = serializers.SerializerMethodField()
@@ -177,7 +177,9 @@ class FrameworkDetailSerializer(FrameworkSerializer):
         return ImplementationSerializer(self.context["implementations"], many=True).data
 
 
-class CouncilSerializer(serializers.Serializer):
+class CouncilSerializer(ItemLinksMixin, serializers.Serializer):
+    api_detail = "api:council-detail"
+
     slug = serializers.CharField()
     name = serializers.CharField()
     gss_code = serializers.CharField(allow_null=True)
@@ -190,32 +192,18 @@ class CouncilSerializer(serializers.Serializer):
     case_studies_api_url = serializers.SerializerMethodField()
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, obj) -> str:
-        return absolute(obj.get_absolute_url())
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_api_url(self, obj) -> str:
-        return absolute(reverse("api:council-detail", kwargs={"slug": obj.slug}))
-
-    @extend_schema_field(OpenApiTypes.URI)
     def get_case_studies_api_url(self, obj) -> str:
         return absolute(reverse("api:case-study-list") + f"?council={obj.slug}")
 
 
-class SiloSerializer(serializers.Serializer):
+class SiloSerializer(ItemLinksMixin, serializers.Serializer):
+    api_detail = "api:silo-detail"
+
     slug = serializers.CharField()
     name = serializers.CharField()
     description = serializers.CharField()
     url = serializers.SerializerMethodField()
     api_url = serializers.SerializerMethodField()
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, obj) -> str:
-        return absolute(obj.get_absolute_url())
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_api_url(self, obj) -> str:
-        return absolute(reverse("api:silo-detail", kwargs={"slug": obj.slug}))
 
 
 class TagSerializer(serializers.Serializer):

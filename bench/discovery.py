@@ -30,9 +30,9 @@ import django  # noqa: E402
 django.setup()
 
 import dbinfo  # noqa: E402  (bench/ is on sys.path when a script runs)
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from measure import ensure_case_studies, percentile  # noqa: E402
 
 from councils.models import ServiceSilo  # noqa: E402
 from practices.models import CaseStudy  # noqa: E402
@@ -42,22 +42,6 @@ from practices.services.discovery_stats import STATS_VIEWS, discovery_stats_refr
 
 TARGET_P95_MS = 30.0
 WARM_UP = 10
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
-
-
-def ensure_case_studies(n: int) -> int:
-    have = CaseStudy.objects.filter(status="published").count()
-    if have < n:
-        print(f"{have} published case studies; generating {n - have} more", flush=True)
-        started = time.perf_counter()
-        call_command("generate_bench_data", case_studies=n - have)
-        print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
-    return CaseStudy.objects.filter(status="published").count()
 
 
 def sample_case_studies(count: int, rng: random.Random) -> list[CaseStudy]:

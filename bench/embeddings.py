@@ -30,10 +30,7 @@ import json
 import os
 import random
 import resource
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -50,6 +47,7 @@ import django  # noqa: E402
 django.setup()
 
 import dbinfo  # noqa: E402  (bench/ is on sys.path when a script runs)
+from app_server import gunicorn, rss_mb, worker_pids  # noqa: E402
 from django.contrib.auth.models import AnonymousUser  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -100,32 +98,13 @@ def summary(values: list[float]) -> dict:
 def worker_rss_mb(port: int) -> float | None:
     """Start gunicorn with one worker, serve a few searches, and read the worker's RSS."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "PORTAL_TESTING": "1"}
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    proc = subprocess.Popen(
-        [gunicorn, "portal.wsgi", "--workers", "1", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+    args = ["portal.wsgi", "--workers", "1", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+    with gunicorn(args, port=port, env=env, seconds=60) as server:
         for q in QUERIES * 2:
             url = f"http://127.0.0.1:{port}/search/?q={urllib.parse.quote(q)}"
             urllib.request.urlopen(url, timeout=60).read()
-        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-        if not children:
-            return None
-        status = Path(f"/proc/{children[0]}/status").read_text()
-        rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
-        return rss_kb / 1024
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        workers = worker_pids(server)
+        return rss_mb(workers[0]) if workers else None
 
 
 def _cpu_seconds() -> tuple[float, float]:

@@ -35,11 +35,9 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core import signals  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402
 from django.test import Client  # noqa: E402
-
-from practices.models import CaseStudy  # noqa: E402
+from measure import ensure_case_studies, percentile  # noqa: E402
 
 REQUESTS: list[tuple[str, str]] = [
     ("case studies, first page", "/api/v1/case-studies/"),
@@ -62,22 +60,6 @@ REQUESTS: list[tuple[str, str]] = [
     ("search: no words, newest", "/api/v1/search/?type=case-study"),
     ("search: facet only (silo)", "/api/v1/search/?silo=transport"),
 ]
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered)) - 1))
-    return ordered[index]
-
-
-def ensure_case_studies(n: int) -> int:
-    have = CaseStudy.objects.filter(status="published").count()
-    if have < n:
-        print(f"{have:,} published case studies; generating {n - have:,} more", flush=True)
-        started = time.perf_counter()
-        call_command("generate_bench_data", case_studies=n - have)
-        print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
-    return CaseStudy.objects.filter(status="published").count()
 
 
 def resolve(client: Client, url: str) -> str:

@@ -38,16 +38,12 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
+from app_server import free_port, wait_until_listening  # bench/ is on sys.path when a script runs
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results"
 DRILL_DB = "outage_drill"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Relay:
@@ -304,12 +300,7 @@ def run(args) -> dict:
         start_new_session=True,
     )
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_listening(port, seconds=60)
         # A CSRF token for the signed-in writer, as a browser would get it from the form.
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request("GET", "/submit/new/", headers={"Host": "127.0.0.1", "Cookie": f"sessionid={session}"})

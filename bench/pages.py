@@ -14,8 +14,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,32 +30,17 @@ import django  # noqa: E402
 django.setup()
 
 import dbinfo  # noqa: E402  (bench/ is on sys.path when a script runs)
+from app_server import free_port, gunicorn, rss_mb, worker_pids  # noqa: E402
 from django.core.cache import caches  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from measure import ensure_case_studies, percentile  # noqa: E402
 
 from councils.models import Council, ServiceSilo  # noqa: E402
 from practices.forms.search import list_cursor_token  # noqa: E402
 from practices.models import CaseStudy, Framework  # noqa: E402
 from practices.selectors.browse import ListPosition  # noqa: E402
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
-
-
-def ensure_case_studies(n: int) -> int:
-    have = CaseStudy.objects.filter(status="published").count()
-    if have < n:
-        print(f"{have} published case studies; generating {n - have} more", flush=True)
-        started = time.perf_counter()
-        call_command("generate_bench_data", case_studies=n - have)
-        print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
-    return CaseStudy.objects.filter(status="published").count()
 
 
 def page_urls(samples: int) -> dict[str, list[str]]:
@@ -132,48 +115,13 @@ def measure_pages(urls: dict[str, list[str]], rounds: int) -> dict[str, dict]:
     return results
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def measure_throughput(paths: list[str], seconds: int) -> dict:
     if not shutil.which("wrk"):
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
     port = free_port()
     env = {**os.environ, "VISITOR_CACHE_SECONDS": "300"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "portal.wsgi",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    args = ["portal.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+    with gunicorn(args, port=port, env=env) as server:
         results = {}
         for path in paths:
             url = f"http://127.0.0.1:{port}{path}"
@@ -184,12 +132,8 @@ def measure_throughput(paths: list[str], seconds: int) -> dict:
             rps = next((float(line.split()[1]) for line in out.splitlines() if line.startswith("Requests/sec")), 0.0)
             non2xx = next((line.strip() for line in out.splitlines() if "Non-2xx" in line), "")
             results[path] = {"requests_per_second": round(rps), "errors": non2xx}
-        children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
-        results["worker_rss_mb"] = [round(rss_mb(int(pid)), 1) for pid in children]
+        results["worker_rss_mb"] = [round(rss_mb(pid), 1) for pid in worker_pids(server)]
         return results
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
 
 
 def main() -> int:

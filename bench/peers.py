@@ -32,8 +32,8 @@ import django  # noqa: E402
 django.setup()
 
 import dbinfo  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from measure import ensure_case_studies, percentile  # noqa: E402, F401 - peer_*.py call peers.ensure_case_studies
 
 from practices.models import CaseStudy  # noqa: E402
 from practices.selectors import search as search_selector  # noqa: E402
@@ -103,26 +103,12 @@ SELECT 'fw-' || f.id, f.title,
 """
 
 
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
-
-
 def summarise(values: list[float]) -> dict:
     return {
         "p50": round(statistics.median(values), 2),
         "p95": round(percentile(values, 95), 2),
         "p99": round(percentile(values, 99), 2),
     }
-
-
-def ensure_case_studies(n: int) -> int:
-    have = CaseStudy.objects.filter(status="published").count()
-    if have < n:
-        print(f"{have} published case studies; generating {n - have} more", flush=True)
-        call_command("generate_bench_data", case_studies=n - have)
-    return CaseStudy.objects.filter(status="published").count()
 
 
 def export_corpus(path: Path) -> int:

@@ -38,6 +38,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from measure import percentile  # noqa: E402
 
 from practices.models import CaseStudy  # noqa: E402
 
@@ -87,12 +88,6 @@ SEARCHES: list[tuple[str, dict]] = [
 ]
 EXPLAINED = {"q": "vehicle tracking", "silo": "waste-and-recycling"}
 RESULTS_RE = re.compile(r'role="status">(?:About )?([0-9,]+) results?')
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 def ensure_case_studies(n: int) -> dict:

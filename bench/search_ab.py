@@ -2,7 +2,8 @@
 
     python bench/search_ab.py --against main [--rounds 3]
 
-Loads practices/selectors/search.py as it is at --against (from git) beside the
+Loads the search selector as it is at --against (from git: the package
+practices/selectors/search/, or the single search.py it was before) beside the
 current one, then calls both with the searches of bench/search.py and four case
 study list requests (unfiltered, page 500, one silo, its page 50), alternating
 which goes first each round, in one process: so a noisy machine slows both
@@ -15,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import io
 import os
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -47,12 +50,29 @@ LISTS = [
 
 
 def load_revision(revision: str):
-    source = subprocess.run(
-        ["git", "show", f"{revision}:practices/selectors/search.py"], cwd=ROOT, check=True, capture_output=True
-    ).stdout
-    path = Path(tempfile.mkdtemp(prefix="search-ab-")) / "search_before.py"
-    path.write_bytes(source)
-    spec = importlib.util.spec_from_file_location("search_before", path)
+    """The search selector at a git revision, imported as the module ``search_before``."""
+    target = Path(tempfile.mkdtemp(prefix="search-ab-"))
+    single = subprocess.run(
+        ["git", "show", f"{revision}:practices/selectors/search.py"], cwd=ROOT, check=False, capture_output=True
+    )
+    if single.returncode == 0:
+        path = target / "search_before.py"
+        path.write_bytes(single.stdout)
+        spec = importlib.util.spec_from_file_location("search_before", path)
+    else:
+        # A package: its parts import each other relatively, so it loads under another name.
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", revision, "practices/selectors/search"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(target, filter="data")
+        package = target / "practices" / "selectors" / "search"
+        spec = importlib.util.spec_from_file_location(
+            "search_before", package / "__init__.py", submodule_search_locations=[str(package)]
+        )
     module = importlib.util.module_from_spec(spec)
     sys.modules["search_before"] = module  # dataclasses look their module up
     spec.loader.exec_module(module)

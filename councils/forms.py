@@ -29,6 +29,25 @@ def _relabel(field, *, label=None, hint=None, required=None):
         field.error_messages["required"] = required
 
 
+def _full_name_field() -> forms.CharField:
+    return forms.CharField(
+        label="Full name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
+        error_messages={"required": "Enter your full name", "max_length": "Full name must be 150 characters or fewer"},
+    )
+
+
+def _job_title_field() -> forms.CharField:
+    return forms.CharField(
+        label="Job title (optional)",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
+        error_messages={"max_length": "Job title must be 200 characters or fewer"},
+    )
+
+
 def _silo_field() -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         queryset=ServiceSilo.objects.order_by("name"),
@@ -64,19 +83,8 @@ class CouncilSignupForm(GovukFormMixin, _TargetEmailLimitMixin, account_forms.Si
 
     field_order = ["full_name", "email", "password1", "job_title", "silo"]
 
-    full_name = forms.CharField(
-        label="Full name",
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
-        error_messages={"required": "Enter your full name", "max_length": "Full name must be 150 characters or fewer"},
-    )
-    job_title = forms.CharField(
-        label="Job title (optional)",
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
-        error_messages={"max_length": "Job title must be 200 characters or fewer"},
-    )
+    full_name = _full_name_field()
+    job_title = _job_title_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -210,18 +218,8 @@ class CouncilActivateTotpForm(GovukFormMixin, _CodeMixin, mfa_totp_forms.Activat
 class ProfileForm(GovukFormMixin, forms.Form):
     """What a member says about themselves, and whether they write up their council's work."""
 
-    full_name = forms.CharField(
-        label="Full name",
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
-        error_messages={"required": "Enter your full name", "max_length": "Full name must be 150 characters or fewer"},
-    )
-    job_title = forms.CharField(
-        label="Job title (optional)",
-        max_length=200,
-        required=False,
-        error_messages={"max_length": "Job title must be 200 characters or fewer"},
-    )
+    full_name = _full_name_field()
+    job_title = _job_title_field()
     contactable = forms.BooleanField(
         label="Other councils may send me questions about my council's work",
         required=False,

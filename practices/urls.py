@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from practices import feeds
 from practices.views import (
@@ -14,6 +14,52 @@ from practices.views import (
     uploads,
 )
 from practices.views import search as search_views
+
+# What curators and reviewers do to one item, under its address.
+review_routes = [
+    path("", review.review_detail, name="review_detail"),
+    path("publish/", review.review_publish, name="review_publish"),
+    path("return/", review.review_return, name="review_return"),
+    path("frameworks/", review.review_frameworks, name="review_frameworks"),
+    path("frameworks/link/", review.review_link, name="review_link"),
+]
+curate_case_study_routes = [
+    path("", curate.case_study_curate, name="curate_case_study"),
+    path("link/", curate.case_study_link, name="curate_link"),
+    path("unlink/<slug:framework_slug>/", curate.case_study_unlink, name="curate_unlink"),
+    path("generalise/", curate.case_study_generalise, name="curate_generalise"),
+]
+curate_framework_routes = [
+    path("", curate_frameworks.framework_preview, name="curate_framework"),
+    path("edit/", curate_frameworks.framework_edit, name="curate_framework_edit"),
+    path("publish/", curate_frameworks.framework_publish_view, name="curate_framework_publish"),
+    path("archive/", curate_frameworks.framework_archive_view, name="curate_framework_archive"),
+    path("history/", curate_frameworks.framework_history, name="curate_framework_history"),
+    path(
+        "history/<int:history_id>/restore/", curate_frameworks.framework_restore_view, name="curate_framework_restore"
+    ),
+]
+curate_tag_routes = [
+    path("", curate.tag_curate, name="curate_tag"),
+    path("rename/", curate.tag_rename_view, name="curate_tag_rename"),
+    path("merge/", curate.tag_merge_view, name="curate_tag_merge"),
+]
+# Everything under /curate/ (every one of them behind @curator_required: tests/test_access.py walks them).
+curator_routes = [
+    path("", curate.curate_home, name="curate_home"),
+    path("import/", uploads.upload_start, name="curate_import"),
+    path("import/confirm/", uploads.upload_confirm, name="curate_import_confirm"),
+    path("unlinked/", curate.unlinked_list, name="curate_unlinked"),
+    path("case-studies/<slug:slug>/", include(curate_case_study_routes)),
+    path("frameworks/", curate_frameworks.framework_list, name="curate_frameworks"),
+    path("frameworks/new/", curate_frameworks.framework_new, name="curate_framework_new"),
+    path("frameworks/<slug:slug>/", include(curate_framework_routes)),
+    path("tags/", curate.tag_list, name="curate_tags"),
+    path("tags/<slug:slug>/", include(curate_tag_routes)),
+    path("freshness/", curate.freshness_queue, name="curate_freshness"),
+    path("freshness/<str:kind>/<slug:slug>/reviewed/", curate.mark_reviewed, name="curate_mark_reviewed"),
+    path("audit/", curate.audit_log, name="curate_audit"),
+]
 
 app_name = "practices"
 
@@ -45,16 +91,10 @@ urlpatterns = [
     path("frameworks/<slug:slug>/reuse/", submit.framework_reuse, name="framework_reuse"),
     # Review
     path("review/", review.review_queue, name="review_queue"),
-    path("review/<slug:slug>/", review.review_detail, name="review_detail"),
-    path("review/<slug:slug>/publish/", review.review_publish, name="review_publish"),
-    path("review/<slug:slug>/return/", review.review_return, name="review_return"),
-    path("review/<slug:slug>/frameworks/", review.review_frameworks, name="review_frameworks"),
-    path("review/<slug:slug>/frameworks/link/", review.review_link, name="review_link"),
+    path("review/<slug:slug>/", include(review_routes)),
     path("search/", search_views.search, name="search"),
     path("search/download.<str:file_format>", downloads.search_download, name="search_download"),
     path("case-studies/download.<str:file_format>", downloads.case_study_list_download, name="case_study_download"),
-    path("curate/import/", uploads.upload_start, name="curate_import"),
-    path("curate/import/confirm/", uploads.upload_confirm, name="curate_import_confirm"),
     # Discovery and curation
     path("insights/", insights.insights, name="insights"),
     path("insights/data.csv", insights.insights_csv, name="insights_csv"),
@@ -66,43 +106,5 @@ urlpatterns = [
     path("follows/", follow.follow_list, name="follow_list"),
     path("follow/<str:kind>/<slug:slug>/", follow.follow, name="follow"),
     path("unfollow/<str:kind>/<slug:slug>/", follow.unfollow, name="unfollow"),
-    path("curate/", curate.curate_home, name="curate_home"),
-    path("curate/unlinked/", curate.unlinked_list, name="curate_unlinked"),
-    path("curate/case-studies/<slug:slug>/", curate.case_study_curate, name="curate_case_study"),
-    path("curate/case-studies/<slug:slug>/link/", curate.case_study_link, name="curate_link"),
-    path(
-        "curate/case-studies/<slug:slug>/unlink/<slug:framework_slug>/",
-        curate.case_study_unlink,
-        name="curate_unlink",
-    ),
-    path("curate/case-studies/<slug:slug>/generalise/", curate.case_study_generalise, name="curate_generalise"),
-    path("curate/frameworks/", curate_frameworks.framework_list, name="curate_frameworks"),
-    path("curate/frameworks/new/", curate_frameworks.framework_new, name="curate_framework_new"),
-    path("curate/frameworks/<slug:slug>/", curate_frameworks.framework_preview, name="curate_framework"),
-    path("curate/frameworks/<slug:slug>/edit/", curate_frameworks.framework_edit, name="curate_framework_edit"),
-    path(
-        "curate/frameworks/<slug:slug>/publish/",
-        curate_frameworks.framework_publish_view,
-        name="curate_framework_publish",
-    ),
-    path(
-        "curate/frameworks/<slug:slug>/archive/",
-        curate_frameworks.framework_archive_view,
-        name="curate_framework_archive",
-    ),
-    path(
-        "curate/frameworks/<slug:slug>/history/", curate_frameworks.framework_history, name="curate_framework_history"
-    ),
-    path(
-        "curate/frameworks/<slug:slug>/history/<int:history_id>/restore/",
-        curate_frameworks.framework_restore_view,
-        name="curate_framework_restore",
-    ),
-    path("curate/tags/", curate.tag_list, name="curate_tags"),
-    path("curate/tags/<slug:slug>/", curate.tag_curate, name="curate_tag"),
-    path("curate/tags/<slug:slug>/rename/", curate.tag_rename_view, name="curate_tag_rename"),
-    path("curate/tags/<slug:slug>/merge/", curate.tag_merge_view, name="curate_tag_merge"),
-    path("curate/freshness/", curate.freshness_queue, name="curate_freshness"),
-    path("curate/audit/", curate.audit_log, name="curate_audit"),
-    path("curate/freshness/<str:kind>/<slug:slug>/reviewed/", curate.mark_reviewed, name="curate_mark_reviewed"),
+    path("curate/", include(curator_routes)),
 ]

@@ -220,7 +220,7 @@ def test_facets_count_the_current_query(client, corpus):
 
 
 def test_facets_count_every_word_matches_of_a_search_that_is_not_widened(client, corpus, monkeypatch):
-    monkeypatch.setattr("practices.selectors.search.WIDEN_BELOW", 0)
+    monkeypatch.setattr("practices.selectors.search.run.WIDEN_BELOW", 0)
     response = client.get(SEARCH, {"q": "vehicle tracking"})
     silos = facet(response, "silo")
     assert {k: v.count for k, v in silos.items()} == {"Transport": 1, "Waste and recycling": 1}

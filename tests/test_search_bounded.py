@@ -13,8 +13,8 @@ from django.utils import timezone
 from councils.factories import ServiceSiloFactory
 from practices.factories import CaseStudyFactory
 from practices.models import CaseStudy
-from practices.selectors import search as search_selector
 from practices.selectors.search import SearchRequest, search
+from practices.selectors.search import sql as search_sql
 from practices.services.search_index import search_index_update
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +27,8 @@ DENSE = 4  # candidates that must pass the filters for newest first to walk the 
 @pytest.fixture
 def many(db, monkeypatch):
     """MATCHES case studies about gritting (each published a day apart, stored in a shuffled order), and a few others."""
-    monkeypatch.setattr(search_selector, "CANDIDATES", LIMIT)
-    monkeypatch.setattr(search_selector, "WALK_MIN_PASSING", DENSE)
+    monkeypatch.setattr(search_sql, "CANDIDATES", LIMIT)
+    monkeypatch.setattr(search_sql, "WALK_MIN_PASSING", DENSE)
     caches["pages"].clear()
     highways = ServiceSiloFactory(name="Highways", slug="highways")
     now = timezone.now()

@@ -51,49 +51,63 @@ def silos(db):
     }
 
 
+# The same idea in three silos' words, with no tag and no framework in common, and one unrelated write-up:
+# slug -> (silo, title, summary, problem, approach, tags).
+WRITE_UPS = {
+    "cameras": (
+        "env",
+        "Cameras at fly-tipping hotspots",
+        "Moveable cameras catch people dumping sofas and rubbish in back alleys, and fines follow.",
+        "Rubbish was dumped in the same alleys every week.",
+        "Cameras at the worst spots and fixed penalty notices from the footage.",
+        ["fly-tipping", "cctv"],
+    ),
+    "estates": (
+        "housing",
+        "Caretakers logging rubbish dumped on estates",
+        "Caretakers photograph bags and furniture dumped by bin stores so the household can be traced.",
+        "Bin stores were blocked by abandoned furniture and rubbish.",
+        "A phone form with a photo for every pile of dumped rubbish.",
+        ["illegal dumping", "estate management"],
+    ),
+    "laybys": (
+        "highways",
+        "Tracing rubbish dumped in rural lay-bys",
+        "Road crews report household rubbish dumped in lay-bys and evidence in the bags is used to prosecute.",
+        "Lay-bys had become places to dump rubbish without paying.",
+        "Crews record each pile of dumped waste on tablets.",
+        ["waste crime", "verges"],
+    ),
+    "reading": (
+        "libraries",
+        "Summer reading challenge for children",
+        "Children read six library books over the summer holidays and collect stickers.",
+        "Reading levels dipped over the long summer break.",
+        "Libraries ran sessions with schools and gave medals at the end.",
+        ["reading", "children"],
+    ),
+}
+
+
 @pytest.fixture
 def dumping(silos):
-    """The same idea in three silos' words, with no tag and no framework in common, and one unrelated write-up."""
-    cameras = CaseStudyFactory(
-        title="Cameras at fly-tipping hotspots",
-        slug="cameras",
-        primary_silo=silos["env"],
-        summary="Moveable cameras catch people dumping sofas and rubbish in back alleys, and fines follow.",
-        problem="Rubbish was dumped in the same alleys every week.",
-        approach="Cameras at the worst spots and fixed penalty notices from the footage.",
-        tags=["fly-tipping", "cctv"],
-    )
-    estates = CaseStudyFactory(
-        title="Caretakers logging rubbish dumped on estates",
-        slug="estates",
-        primary_silo=silos["housing"],
-        summary="Caretakers photograph bags and furniture dumped by bin stores so the household can be traced.",
-        problem="Bin stores were blocked by abandoned furniture and rubbish.",
-        approach="A phone form with a photo for every pile of dumped rubbish.",
-        tags=["illegal dumping", "estate management"],
-    )
-    laybys = CaseStudyFactory(
-        title="Tracing rubbish dumped in rural lay-bys",
-        slug="laybys",
-        primary_silo=silos["highways"],
-        summary="Road crews report household rubbish dumped in lay-bys and evidence in the bags is used to prosecute.",
-        problem="Lay-bys had become places to dump rubbish without paying.",
-        approach="Crews record each pile of dumped waste on tablets.",
-        tags=["waste crime", "verges"],
-    )
-    reading = CaseStudyFactory(
-        title="Summer reading challenge for children",
-        slug="reading",
-        primary_silo=silos["libraries"],
-        summary="Children read six library books over the summer holidays and collect stickers.",
-        problem="Reading levels dipped over the long summer break.",
-        approach="Libraries ran sessions with schools and gave medals at the end.",
-        tags=["reading", "children"],
-    )
-    indexed(cameras, estates, laybys, reading)
+    """WRITE_UPS as published, indexed case studies, by slug."""
+    made = {
+        slug: CaseStudyFactory(
+            slug=slug,
+            primary_silo=silos[silo],
+            title=title,
+            summary=summary,
+            problem=problem,
+            approach=approach,
+            tags=tags,
+        )
+        for slug, (silo, title, summary, problem, approach, tags) in WRITE_UPS.items()
+    }
+    indexed(*made.values())
     # As the worker does after a publish: the panels' centre in meaning is that of this content.
     discovery_stats_refresh()
-    return {"cameras": cameras, "estates": estates, "laybys": laybys, "reading": reading}
+    return made
 
 
 # --- The model ----------------------------------------------------------------

@@ -1,9 +1,11 @@
 """Reads for the council and silo pages: councils and silos with what they have published and reused."""
 
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from councils.models import Council, ServiceSilo
+from practices.selectors import browse, discovery
 
 # Counts come from the summaries practices.services.discovery_stats keeps
 # (recounted by the worker after writes), so these lists cost the same at any size.
@@ -29,3 +31,25 @@ def silos_with_counts() -> QuerySet[ServiceSilo]:
             [],
         )
     ).order_by("name")
+
+
+def council_page(council: Council, *, page_number: str | None) -> dict:
+    """A council's page: the case studies it led (a page at a time), those it partnered in, and reuse both ways."""
+    return {
+        "council": council,
+        "page": Paginator(browse.case_studies_led_by(council), 20).get_page(page_number),
+        "partnered": browse.case_studies_partnered_by(council),
+        "adoptions": browse.adoptions_by_council(council),
+        "reused_by_others": browse.adoptions_of_council_work(council),
+    }
+
+
+def silo_page(silo: ServiceSilo, *, user) -> dict:
+    """A silo's page: its case studies and frameworks, ideas from other silos, and whether the user follows it."""
+    return {
+        "silo": silo,
+        "case_studies": browse.case_studies_for_silo(silo)[:50],
+        "frameworks": browse.frameworks_for_silo(silo),
+        "ideas": discovery.frameworks_ideas_from_other_silos(silo),
+        "following": discovery.follow_get(user, silo=silo),
+    }

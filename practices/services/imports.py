@@ -634,16 +634,7 @@ class _Importer:
                 continue
             if outcome in {"created", "updated"}:
                 self.reindex_case_studies.add(obj.pk)
-            for j, link in enumerate(_as_list(r.get("frameworks"))):
-                lwhere = f"{where} frameworks[{j}]"
-                if isinstance(link, str):
-                    link = {"framework": link}
-                if not isinstance(link, dict):
-                    self._error(lwhere, "each framework link must be an object with a 'framework' slug.")
-                    continue
-                framework = self._ref(lwhere, frameworks, link.get("framework"), "framework")
-                if framework is None:
-                    continue
+            for lwhere, link, framework in self._framework_links(where, r, frameworks):
                 current = links.get((obj.pk, framework.pk))
                 if current is not None and set(link) == {"framework"}:
                     # A CSV cell names the framework only; it keeps the notes the link already has.
@@ -653,13 +644,7 @@ class _Importer:
                         "effort": current.effort,
                     }
                 else:
-                    link_values = {
-                        "customisation": link.get("customisation") or "",
-                        "citizen_group": self._ref(
-                            lwhere, groups, link.get("citizen_group"), "citizen group", required=False
-                        ),
-                        "effort": link.get("effort") or "",
-                    }
+                    link_values = self._link_notes(lwhere, link, groups)
                 link_outcome = self._save(
                     lwhere,
                     current or FrameworkLink(case_study=obj, framework=framework),
@@ -672,6 +657,27 @@ class _Importer:
         self._create_case_studies()
         if self.progress and total:
             self.progress(total, total)
+
+    def _framework_links(self, where, record, frameworks):
+        """The record's framework links as (where, link, framework); a link naming no known framework is reported."""
+        for j, link in enumerate(_as_list(record.get("frameworks"))):
+            lwhere = f"{where} frameworks[{j}]"
+            if isinstance(link, str):
+                link = {"framework": link}
+            if not isinstance(link, dict):
+                self._error(lwhere, "each framework link must be an object with a 'framework' slug.")
+                continue
+            framework = self._ref(lwhere, frameworks, link.get("framework"), "framework")
+            if framework is not None:
+                yield lwhere, link, framework
+
+    def _link_notes(self, where, link, groups) -> dict[str, Any]:
+        """What a framework link in a record says about the implementation: customisation, citizen group, effort."""
+        return {
+            "customisation": link.get("customisation") or "",
+            "citizen_group": self._ref(where, groups, link.get("citizen_group"), "citizen group", required=False),
+            "effort": link.get("effort") or "",
+        }
 
     # New case studies are checked one by one but saved in batches, with their
     # history, relations, tags and links: one row at a time, a 10,000-row file
@@ -688,22 +694,8 @@ class _Importer:
                     self._error(where, f"{'record' if name == '__all__' else name}: {message}")
             return
         links = []
-        for j, link in enumerate(_as_list(record.get("frameworks"))):
-            lwhere = f"{where} frameworks[{j}]"
-            if isinstance(link, str):
-                link = {"framework": link}
-            if not isinstance(link, dict):
-                self._error(lwhere, "each framework link must be an object with a 'framework' slug.")
-                continue
-            framework = self._ref(lwhere, frameworks, link.get("framework"), "framework")
-            if framework is None:
-                continue
-            new_link = FrameworkLink(
-                framework=framework,
-                customisation=link.get("customisation") or "",
-                citizen_group=self._ref(lwhere, groups, link.get("citizen_group"), "citizen group", required=False),
-                effort=link.get("effort") or "",
-            )
+        for lwhere, link, framework in self._framework_links(where, record, frameworks):
+            new_link = FrameworkLink(framework=framework, **self._link_notes(lwhere, link, groups))
             try:
                 new_link.full_clean(exclude=["case_study", "framework", "citizen_group"], validate_unique=False)
             except ValidationError as exc:

@@ -1,12 +1,10 @@
 """Browse pages for councils and service silos: what each has published, reused and could learn from others."""
 
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from councils.models import Council, ServiceSilo
 from portal.caching import cache_for_visitors
-from practices.selectors import browse as practice_selectors
-from practices.selectors import discovery, places
+from practices.selectors import places
 
 
 @cache_for_visitors
@@ -16,18 +14,8 @@ def council_list(request):
 
 @cache_for_visitors
 def council_detail(request, slug):
-    council = get_object_or_404(Council, slug=slug)
-    return render(
-        request,
-        "practices/council_detail.html",
-        {
-            "council": council,
-            "page": Paginator(practice_selectors.case_studies_led_by(council), 20).get_page(request.GET.get("page")),
-            "partnered": practice_selectors.case_studies_partnered_by(council),
-            "adoptions": practice_selectors.adoptions_by_council(council),
-            "reused_by_others": practice_selectors.adoptions_of_council_work(council),
-        },
-    )
+    context = places.council_page(get_object_or_404(Council, slug=slug), page_number=request.GET.get("page"))
+    return render(request, "practices/council_detail.html", context)
 
 
 @cache_for_visitors
@@ -37,15 +25,5 @@ def silo_list(request):
 
 @cache_for_visitors
 def silo_detail(request, slug):
-    silo = get_object_or_404(ServiceSilo, slug=slug)
-    return render(
-        request,
-        "practices/silo_detail.html",
-        {
-            "silo": silo,
-            "case_studies": practice_selectors.case_studies_for_silo(silo)[:50],
-            "frameworks": practice_selectors.frameworks_for_silo(silo),
-            "ideas": discovery.frameworks_ideas_from_other_silos(silo),
-            "following": discovery.follow_get(request.user, silo=silo),
-        },
-    )
+    context = places.silo_page(get_object_or_404(ServiceSilo, slug=slug), user=request.user)
+    return render(request, "practices/silo_detail.html", context)
