@@ -64,6 +64,7 @@ def _run_words_and_meaning(
         required=required_tsquery_sql(parsed),
         vector=vector,
         meaning_results=vector is not None,
+        highlight=tsquery_sql(ParsedQuery(groups=parsed.groups, excluded=[]), any_word=True),
     )
     wider = sql.run_search(plan, request, filters, selected_values)
     if wider["total"] > data["total"]:

@@ -29,7 +29,7 @@ def headline_sql(params: dict, *, searched: bool) -> str:
     params["headline_options"] = _HEADLINE_OPTIONS
     return (
         f"ts_headline('{CONFIG}', CASE WHEN p.kind = 'framework' THEN concat_ws(' ', fw.summary, fw.reusable_core) "
-        "ELSE concat_ws(' ', cs.summary, cs.problem, cs.approach, cs.outcomes) END, query.q, %(headline_options)s)"
+        "ELSE concat_ws(' ', cs.summary, cs.problem, cs.approach, cs.outcomes) END, query.qhl, %(headline_options)s)"
     )
 
 

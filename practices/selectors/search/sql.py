@@ -49,7 +49,7 @@ def _filter_sql(facet: FacetSpec, values: list, params: dict, name: str) -> str:
 
 
 _SEARCH_SQL = """
-WITH query AS MATERIALIZED (SELECT {tsquery} AS q, {required} AS qreq),
+WITH query AS MATERIALIZED (SELECT {tsquery} AS q, {required} AS qreq, {highlight} AS qhl),
 -- The documents nearest the search in meaning (none without pgvector): they
 -- lift the word matches they share in the ranking, and when a search is
 -- widened they are results of their own, "related in meaning".
@@ -252,6 +252,10 @@ class Plan:
     required: tuple[str, list] | None = None  # what meaning-only results must still satisfy
     vector: str | None = None  # the search's embedding, as pgvector text
     meaning_results: bool = False  # add the nearest documents as results of their own
+    # What the snippet marks, when not the match itself: ts_headline's covers over a
+    # widened search's combinations of words take time and memory exponential in
+    # them (PostgreSQL 18 gave up asking for 1 GB), so it is given any of the words.
+    highlight: tuple[str, list] | None = None
 
 
 def _named(expr: str, values: list, prefix: str, params: dict) -> str:
@@ -295,6 +299,7 @@ def run_search(
         rank = "ts_rank(d.rank_vector, query.q)"
         if plan.required:
             required_expr = _named(*plan.required, "r", params)
+    highlight_expr = _named(*plan.highlight, "h", params) if tsquery is not None and plan.highlight else tsquery_expr
     full = "true"
     if tsquery is not None and plan.all_words:
         full = f"(d.vector @@ ({_named(*plan.all_words, 'a', params)}))"
@@ -368,6 +373,7 @@ def run_search(
         worded="count(*) FILTER (WHERE failed = 0 AND worded)" if tsquery else "0",
         tsquery=tsquery_expr,
         required=required_expr,
+        highlight=highlight_expr,
         near=_NEAR_SQL if use_vector else _NO_NEAR_SQL,
         meaning_only=_MEANING_ONLY_SQL.format(flags=flags, prefilter=prefilter)
         if use_vector and plan.meaning_results
