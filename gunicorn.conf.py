@@ -23,3 +23,10 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def post_worker_init(worker):
+    """Once the worker has loaded the portal: collector thresholds for a web worker, start-up objects frozen."""
+    from portal.runtime import settle_after_start_up
+
+    settle_after_start_up()
