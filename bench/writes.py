@@ -33,6 +33,7 @@ from pathlib import Path
 
 # Importing bench.discovery sets Django up against the dev database, as every benchmark here does.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 
@@ -43,6 +44,7 @@ from practices.models import Adoption, CaseStudy, Framework, FrameworkLink, Summ
 from practices.services.adoptions import adoption_record  # noqa: E402
 from practices.services.curation import framework_link  # noqa: E402
 from practices.services.discovery_stats import discovery_stats_refresh, discovery_stats_refresh_if_stale  # noqa: E402
+from practices.services.embeddings import embeddings_refresh_marked  # noqa: E402
 from practices.services.workflow import case_study_publish  # noqa: E402
 
 TARGET_P95_MS = 150.0
@@ -98,20 +100,23 @@ def run(name: str, write, items: list, writers: int) -> dict:
 
 
 class Worker(threading.Thread):
-    """What `manage.py run_worker` does, in a thread: refresh the summaries whenever writes marked them stale."""
+    """What `manage.py run_worker` does, in a thread: embed what writes marked, then refresh stale summaries."""
 
     def __init__(self):
         super().__init__(daemon=True)
         self.stop = threading.Event()
         self.refreshes: list[float] = []
+        self.embedded = 0
 
     def run(self):
         try:
             while not self.stop.is_set():
+                self.embedded += embeddings_refresh_marked()
                 seconds = discovery_stats_refresh_if_stale()
                 if seconds is not None:
                     self.refreshes.append(seconds)
                 self.stop.wait(1.0)
+            self.embedded += embeddings_refresh_marked()
         finally:
             connections.close_all()
 
@@ -132,7 +137,14 @@ def main() -> int:
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--embed-in-write",
+        action="store_true",
+        help="embed inside each write, as tests do, instead of after commit in the worker (the production default)",
+    )
     args = parser.parse_args()
+    # PORTAL_TESTING (set for every benchmark) would embed inside the write; measure what production runs.
+    settings.EMBEDDINGS_AFTER_COMMIT = not args.embed_in_write
 
     total = ensure_case_studies(args.case_studies)
     old_way = discovery_stats_refresh()
@@ -203,7 +215,9 @@ def main() -> int:
     refreshes = worker.refreshes
     print(
         f"worker: {len(refreshes)} refreshes for {sum(r['writes'] for r in rows)} writes"
-        + (f", {sum(refreshes) / len(refreshes) * 1000:.0f} ms each on average" if refreshes else ""),
+        + (f", {sum(refreshes) / len(refreshes) * 1000:.0f} ms each on average" if refreshes else "")
+        + f"; {worker.embedded} documents embedded after commit"
+        + (" (embedding inside each write)" if args.embed_in_write else ""),
         flush=True,
     )
     worst = max(row["p95_ms"] for row in rows)
@@ -217,6 +231,8 @@ def main() -> int:
                     "case_studies": total,
                     "refresh_ms": round(old_way * 1000),
                     "worker_refreshes": len(refreshes),
+                    "embedded_after_commit": worker.embedded,
+                    "embed_in_write": args.embed_in_write,
                     "rows": rows,
                 },
                 indent=2,

@@ -131,6 +131,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Meaning-based search and discovery (sentence embeddings in pgvector). Off, or
 # on a server without pgvector, search and discovery use words and tags alone.
 SEMANTIC_SEARCH = env.bool("SEMANTIC_SEARCH", default=True)
+# Writes leave a mark and the worker (`manage.py run_worker`) embeds the item after commit, so a publish
+# does not spend ~40 ms of CPU on the model while it holds its transaction. Tests, which run no worker,
+# embed inside the write unless a test turns this on (docs/decisions/0013-embeddings-after-commit.md).
+EMBEDDINGS_AFTER_COMMIT = env.bool("EMBEDDINGS_AFTER_COMMIT", default=not TESTING)
 
 # Two caches. "default" holds what every app server must agree on: rate-limit
 # counts (allauth's sign-in, sign-up and reset limits) and anything else shared.

@@ -546,6 +546,23 @@ class RefusedEdit(models.Model):
         return f"Refused edit of {self.case_study} by {self.author}"
 
 
+class EmbeddingStaleMark(models.Model):
+    """An item whose text a write changed; the worker embeds it after commit (practices.services.embeddings).
+
+    Like SummaryStaleMark, writers only insert, so a publish never waits for the
+    model (about 40 ms of CPU a write-up) nor for another writer. Plain ids, not
+    foreign keys: the worker skips an item that has gone since.
+    """
+
+    case_study_id = models.BigIntegerField(null=True, blank=True)
+    framework_id = models.BigIntegerField(null=True, blank=True)
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        what = f"case study {self.case_study_id}" if self.case_study_id else f"framework {self.framework_id}"
+        return f"Embedding of {what} stale since {self.marked_at:%Y-%m-%d %H:%M:%S}"
+
+
 class SummaryStaleMark(models.Model):
     """A write changed what the discovery summaries count; the worker refreshes them after commit.
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 
 from councils.factories import ServiceSiloFactory
 from practices.checks import semantic_search_check
 from practices.factories import CaseStudyFactory
-from practices.models import CaseStudy, SearchEmbedding
+from practices.models import CaseStudy, EmbeddingStaleMark, SearchEmbedding
 from practices.selectors.discovery import case_studies_similar_elsewhere, case_study_discovery
 from practices.selectors.search import SearchRequest, search
 from practices.semantic import model, storage
 from practices.services.discovery_stats import discovery_stats_refresh
-from practices.services.embeddings import embeddings_deferred, embeddings_refresh
+from practices.services.embeddings import embeddings_deferred, embeddings_refresh, embeddings_refresh_marked
 from practices.services.search_index import search_index_update
 from practices.services.workflow import case_study_archive
 
@@ -171,6 +171,43 @@ def test_embed_documents_fills_what_was_deferred_and_is_safe_to_rerun(vectors, s
     assert SearchEmbedding.objects.filter(document__case_study=item).exists()
     assert "1 of 1 published documents embedded" in capsys.readouterr().out
     assert embeddings_refresh().embedded == 0
+
+
+def test_after_commit_a_write_only_marks_the_item_and_the_worker_embeds_it(vectors, silos, settings):
+    settings.EMBEDDINGS_AFTER_COMMIT = True
+    item = CaseStudyFactory(
+        title="Sensors in road gullies",
+        primary_silo=silos["highways"],
+        summary="Level sensors in gullies tell crews which drains are about to overflow.",
+    )
+    indexed(item)
+    assert not SearchEmbedding.objects.filter(document__case_study=item).exists(), "the write left the model alone"
+    assert list(EmbeddingStaleMark.objects.values_list("case_study_id", flat=True)) == [item.pk]
+
+    assert embeddings_refresh_marked() == 1, "what the worker runs after commit"
+    assert SearchEmbedding.objects.filter(document__case_study=item).exists()
+    assert not EmbeddingStaleMark.objects.exists()
+    titles = [r.title for r in search(SearchRequest(q="drains about to flood")).results]
+    assert "Sensors in road gullies" in titles
+
+
+def test_a_marked_item_unpublished_before_the_worker_runs_is_skipped(vectors, silos, settings):
+    settings.EMBEDDINGS_AFTER_COMMIT = True
+    item = CaseStudyFactory(title="Gully sensors", primary_silo=silos["highways"])
+    indexed(item)
+    case_study_archive(case_study=CaseStudy.objects.get(pk=item.pk))
+    assert embeddings_refresh_marked() == 0
+    assert not EmbeddingStaleMark.objects.exists()
+    assert not SearchEmbedding.objects.filter(document__case_study=item).exists()
+
+
+def test_a_write_that_rolls_back_leaves_no_mark(vectors, silos, settings):
+    settings.EMBEDDINGS_AFTER_COMMIT = True
+    with pytest.raises(RuntimeError), transaction.atomic():
+        indexed(CaseStudyFactory(title="Gully sensors", primary_silo=silos["highways"]))
+        assert EmbeddingStaleMark.objects.exists()
+        raise RuntimeError("the write failed after indexing")
+    assert not EmbeddingStaleMark.objects.exists()
 
 
 def stored_vectors() -> dict[int, list[float]]:

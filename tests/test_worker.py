@@ -85,3 +85,22 @@ def test_no_write_refreshes_a_summary_inside_its_transaction(linked, curator):
     statements = [query["sql"] for query in queries.captured_queries]
     assert any("practices_searchdocument" in sql for sql in statements), "the publish itself ran"
     assert not [sql for sql in statements if "REFRESH MATERIALIZED VIEW" in sql]
+
+
+def test_the_worker_embeds_what_a_committed_write_marked(settings):
+    from practices.models import EmbeddingStaleMark, SearchEmbedding
+    from practices.semantic import storage
+    from practices.services.search_index import search_index_update
+
+    storage.forget_availability()
+    if not storage.vectors_available():
+        pytest.skip("this server has no pgvector: writes leave no mark and there is nothing to embed")
+    settings.EMBEDDINGS_AFTER_COMMIT = True
+    item = CaseStudyFactory(title="Sensors in road gullies")
+    search_index_update(case_study_ids=[item.pk])
+    assert EmbeddingStaleMark.objects.count() == 1
+    assert not SearchEmbedding.objects.filter(document__case_study=item).exists()
+
+    assert "Embedded 1 changed document." in run_worker_once()
+    assert SearchEmbedding.objects.filter(document__case_study=item).exists()
+    assert not EmbeddingStaleMark.objects.exists()

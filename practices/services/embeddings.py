@@ -1,8 +1,12 @@
 """Keep the embedding of every published case study and framework current (pgvector servers only).
 
 search_index_update calls embeddings_update with the documents it wrote, in the
-same transaction, so a publish, edit, import, tag merge or link is reflected in
-meaning-based search and discovery as soon as it is in word search. The text
+same transaction. There a write only marks the items (EmbeddingStaleMark), and
+the worker embeds them as soon as the write has committed
+(embeddings_refresh_marked, usually within a second): the model's ~40 ms of CPU
+a write-up stays out of every publish, edit, import, tag merge and link. With
+EMBEDDINGS_AFTER_COMMIT off (tests, which run no worker) they are embedded
+inside the write instead. The text
 embedded is the item's title, summary, tags, then its problem, approach and
 outcomes (a framework's reusable core and what varies), cut by the model at
 128 word pieces. An item whose text has not changed (same SHA-256) is not
@@ -34,8 +38,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
+from practices.models import EmbeddingStaleMark
 from practices.semantic import model, storage
 
 logger = logging.getLogger(__name__)
@@ -116,16 +122,29 @@ def _store(cursor, items: list[tuple[int, str, str]], vectors=None) -> None:
 def embeddings_update(
     *, case_study_ids: Iterable[int] = (), framework_ids: Iterable[int] = (), using: str | None = None
 ) -> int:
-    """Embed the published documents of these items whose text changed; returns how many were embedded.
+    """Keep these items' embeddings current; returns how many were embedded now.
 
-    Does nothing (and returns 0) without pgvector, inside embeddings_deferred(),
-    or when the model cannot be loaded: word search still has the item, and
-    embed_documents fills the gap later.
+    With ``EMBEDDINGS_AFTER_COMMIT`` (the default outside tests) a write only
+    marks the items, inside its own transaction, and the worker embeds them once
+    it has committed (embeddings_refresh_marked); otherwise they are embedded
+    here. Does nothing (and returns 0) without pgvector or inside
+    embeddings_deferred().
     """
     using = using or DEFAULT_DB_ALIAS
     case_study_ids, framework_ids = list(case_study_ids), list(framework_ids)
     if _deferred.get() or not (case_study_ids or framework_ids) or not storage.vectors_available(using):
         return 0
+    if settings.EMBEDDINGS_AFTER_COMMIT:
+        EmbeddingStaleMark.objects.using(using).bulk_create(
+            [EmbeddingStaleMark(case_study_id=pk) for pk in case_study_ids]
+            + [EmbeddingStaleMark(framework_id=pk) for pk in framework_ids]
+        )
+        return 0
+    return _embed_now(case_study_ids, framework_ids, using)
+
+
+def _embed_now(case_study_ids: list[int], framework_ids: list[int], using: str) -> int:
+    """Embed the published documents of these items whose text changed (the model cannot load: none, logged)."""
     if model.model_problem():
         logger.warning("Embeddings not updated: %s", model.model_problem())
         return 0
@@ -139,6 +158,38 @@ def embeddings_update(
         if items:
             _store(cursor, items)
     return len(items)
+
+
+# Marks taken per pass: one transaction, a few seconds of the model at most.
+MARKED_BATCH = 64
+
+
+def embeddings_refresh_marked(*, using: str | None = None) -> int:
+    """Embed the items writes have marked since, in batches; returns how many documents were embedded.
+
+    For the worker, after commit. Marks are taken with SKIP LOCKED, so several
+    workers share them, and deleted in the transaction that stores the vectors:
+    a worker stopped half way leaves its marks for the next pass. An item that
+    has been unpublished or deleted since has no document and is skipped.
+    """
+    using = using or DEFAULT_DB_ALIAS
+    if not storage.vectors_available(using):
+        return 0
+    embedded = 0
+    while True:
+        with transaction.atomic(using=using):
+            marks = list(
+                EmbeddingStaleMark.objects.using(using)
+                .select_for_update(skip_locked=True)
+                .order_by("pk")
+                .values_list("pk", "case_study_id", "framework_id")[:MARKED_BATCH]
+            )
+            if not marks:
+                return embedded
+            embedded += _embed_now(
+                sorted({cs for _, cs, _ in marks if cs}), sorted({fw for _, _, fw in marks if fw}), using
+            )
+            EmbeddingStaleMark.objects.using(using).filter(pk__in=[pk for pk, _, _ in marks]).delete()
 
 
 @dataclass

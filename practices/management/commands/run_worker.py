@@ -1,4 +1,4 @@
-"""The long-running worker: refreshes the discovery summaries after writes mark them stale."""
+"""The long-running worker: after writes commit, embeds the items they marked and refreshes the discovery summaries."""
 
 import signal
 import time
@@ -7,11 +7,13 @@ from django.core.management.base import BaseCommand
 from django.db import OperationalError, close_old_connections
 
 from practices.services.discovery_stats import discovery_stats_refresh_if_stale
+from practices.services.embeddings import embeddings_refresh_marked
 
 
 class Command(BaseCommand):
     help = (
-        "Refresh the discovery summaries whenever writes have marked them stale, coalescing bursts of writes. "
+        "Embed what writes have changed and refresh the discovery summaries whenever writes have marked them "
+        "stale, coalescing bursts of writes. "
         "Runs until stopped; --once does one pass (for cron). Safe to run several at once: one refreshes, "
         "the others skip."
     )
@@ -32,11 +34,15 @@ class Command(BaseCommand):
         while not self.stopping:
             close_old_connections()
             try:
+                # Vectors first, so the summaries' centre in meaning includes them.
+                embedded = embeddings_refresh_marked()
                 seconds = discovery_stats_refresh_if_stale()
             except OperationalError as error:
                 # The database is away (restarting, failing over): try again next pass.
                 self.stderr.write(f"Database unavailable, will retry: {error}".strip())
-                seconds = None
+                embedded, seconds = 0, None
+            if embedded:
+                self.stdout.write(f"Embedded {embedded} changed document{'s' if embedded != 1 else ''}.")
             if seconds is not None:
                 self.stdout.write(f"Discovery summaries refreshed in {seconds:.2f} s.")
             if once:
