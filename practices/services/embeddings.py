@@ -84,7 +84,7 @@ ON CONFLICT (document_id) DO UPDATE SET source_hash = EXCLUDED.source_hash, embe
 
 
 def _hash(text: str) -> str:
-    return hashlib.sha256(f"{model.MODEL_SHA256[:12]}:{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{model.MODEL_VERSION}:{text}".encode()).hexdigest()
 
 
 @contextmanager
