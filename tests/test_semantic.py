@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.test import override_settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from councils.factories import ServiceSiloFactory
 from practices.checks import semantic_search_check
@@ -124,6 +129,13 @@ def test_the_tokenizer_splits_words_and_punctuation_into_known_pieces():
     assert tokenizer.unk_id not in ids
 
 
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
+def test_ascii_text_takes_a_quicker_path_to_the_same_words(text):
+    tokenizer = model.encoder().tokenizer
+    assert tokenizer._words(text) == tokenizer._words_any(text)
+
+
 def test_long_texts_are_cut_to_the_models_length():
     ids = model.encoder().tokenizer.encode("council " * 500)
     assert len(ids) == model.MAX_TOKENS
@@ -147,6 +159,65 @@ def test_a_model_file_that_is_not_the_pinned_one_is_refused(tmp_path, monkeypatc
     monkeypatch.setenv(model.MODEL_PATH_ENV, str(fake))
     with pytest.raises(model.ModelUnavailable, match="SHA-256"):
         model._load()
+
+
+# --- The derived model (integer products) -----------------------------------------
+
+SAMPLE_TEXTS = [
+    "Cameras at fly-tipping hotspots catch people dumping sofas in back alleys.",
+    "Reablement: six weeks of short-term support at home after a stay in hospital.",
+    "GPS tracking on the refuse fleet shows crews which streets are left to collect.",
+]
+
+
+def test_the_derived_model_keeps_the_pinned_models_meaning():
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.log_severity_level = 3
+    pinned = onnxruntime.InferenceSession(str(model.model_file()), options, providers=["CPUExecutionProvider"])
+    float_vectors = model.Encoder(model.encoder().tokenizer, pinned).embed(SAMPLE_TEXTS)
+    derived_vectors = model.embed_texts(SAMPLE_TEXTS)
+    cosines = (float_vectors * derived_vectors).sum(axis=1)
+    assert cosines.min() > 0.99, cosines  # measured 0.9943-0.9965 on the demo write-ups
+
+
+def test_a_texts_vector_does_not_depend_on_the_texts_embedded_with_it():
+    alone = model.embed_texts([SAMPLE_TEXTS[1]])[0]
+    together = model.embed_texts([SAMPLE_TEXTS[0], SAMPLE_TEXTS[1] + " ", "council " * 300, SAMPLE_TEXTS[2]])[1]
+    assert (alone == together).all()
+
+
+def test_deriving_the_model_gives_the_pinned_bytes_and_caches_them(tmp_path, monkeypatch):
+    from practices.semantic import derive
+
+    data = derive.derive(model.model_file().read_bytes())
+    assert hashlib.sha256(data).hexdigest() == model.DERIVED_SHA256
+    monkeypatch.setenv(model.MODEL_CACHE_ENV, str(tmp_path / "models"))
+    assert model._derived_model() == str(model.derived_model_file())
+    assert model.derived_model_file().read_bytes() == data
+    model.derived_model_file().write_bytes(b"damaged")
+    assert model._derived_model() == str(model.derived_model_file()), "a damaged cache file is made again"
+    assert model.derived_model_file().read_bytes() == data
+
+
+def test_a_cache_that_cannot_be_written_falls_back_to_the_bytes(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv(model.MODEL_CACHE_ENV, str(blocker))
+    loaded = model._derived_model()
+    assert isinstance(loaded, bytes) and hashlib.sha256(loaded).hexdigest() == model.DERIVED_SHA256
+
+
+def test_a_graph_of_another_shape_is_refused_with_the_reason():
+    from practices.semantic import derive
+
+    classes = derive._schema()
+    source = classes["Model"].FromString(model.model_file().read_bytes())
+    del source.graph.node[-40:]  # the last layer's products and more
+    with pytest.raises(derive.DerivationError, match="not the expected shape"):
+        derive.derive(source.SerializeToString())
 
 
 # --- Keeping embeddings current --------------------------------------------------

@@ -477,23 +477,29 @@ postings AS (
          LIMIT %(window)s
      ) AS p
 ),
+-- Only the sum: up to window x tags postings fall into thousands of groups, and
+-- collecting each group's tags cost more than the rest of the query. The few
+-- items shown get their shared tags at the end.
 shortlist AS (
-    SELECT object_id, sum(weight) AS tag_score, array_agg(tag_id ORDER BY df, tag_id) AS tag_ids
+    SELECT object_id, sum(weight) AS tag_score
       FROM postings
      GROUP BY object_id
      ORDER BY tag_score DESC, object_id DESC
      LIMIT %(shortlist)s
 ),
 {{meaning}},
-candidates AS MATERIALIZED (
-    SELECT coalesce(s.object_id, near.id) AS id, coalesce(s.tag_score, 0) / possible.total AS tag_part,
-           coalesce(s.tag_ids, '{{{{}}}}') AS tag_ids, near.sim
+joined AS (
+    SELECT coalesce(s.object_id, near.id) AS id, coalesce(s.tag_score, 0) / possible.total AS tag_part, near.sim
       FROM shortlist s FULL JOIN near ON near.id = s.object_id CROSS JOIN possible
 ),
+-- Each candidate's similarity is computed here once; the score, the filter and
+-- the result all read it.
+candidates AS MATERIALIZED (
+    SELECT cand.id, cand.tag_part, {{sim}} AS sim FROM joined cand
+),
 scored AS (
-    SELECT c.id, c.primary_silo_id, c.published_at, cand.tag_ids,
-           {{sim}} AS sim,
-           (%(tag_weight)s * cand.tag_part + %(meaning_weight)s * greatest(coalesce({{sim}}, 0), 0))
+    SELECT c.id, c.primary_silo_id, c.published_at, cand.tag_part, cand.sim,
+           (%(tag_weight)s * cand.tag_part + %(meaning_weight)s * greatest(coalesce(cand.sim, 0), 0))
            * (1 + CASE WHEN lc.kind = %(kind)s AND lc.id <> %(council)s THEN %(same_kind)s ELSE 0 END
                 + CASE WHEN lc.region = %(region)s AND lc.id <> %(council)s THEN %(same_region)s ELSE 0 END) AS score
       FROM candidates cand
@@ -509,10 +515,15 @@ scored AS (
 spread AS (
     SELECT scored.*, row_number() OVER (PARTITION BY primary_silo_id ORDER BY score DESC, id DESC) AS silo_rank
       -- Each shown item has a reason to give: a shared tag, or a meaning close enough to say so.
-      FROM scored WHERE (score >= %(min_score)s AND (cardinality(tag_ids) > 0 OR sim >= %(related)s))
+      FROM scored WHERE (score >= %(min_score)s AND (tag_part > 0 OR sim >= %(related)s))
                      OR {{unembedded}}
 )
-SELECT id, tag_ids, score, sim FROM spread
+SELECT id, ARRAY(SELECT r.tag_id FROM rarity r
+                   JOIN taggit_taggeditem ti ON ti.tag_id = r.tag_id
+                  WHERE ti.content_type_id = {_CT_CASE_STUDY} AND ti.object_id = spread.id
+                  ORDER BY r.df, r.tag_id),
+       score, sim
+  FROM spread
  ORDER BY (primary_silo_id = %(silo)s), silo_rank, score DESC, published_at DESC, id DESC
  LIMIT %(limit)s
 """

@@ -29,6 +29,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import sys
 import threading
 import unicodedata
@@ -65,6 +66,10 @@ TOKENIZER_PATH_ENV = "PORTAL_EMBEDDING_TOKENIZER"
 MODEL_CACHE_ENV = "PORTAL_MODEL_CACHE"
 
 _CLS, _SEP, _PAD, _UNK = "[CLS]", "[SEP]", "[PAD]", "[UNK]"
+# For ASCII text the rules below come down to: control characters go, letters
+# are lower-cased, and a word is a run of letters and digits or one symbol.
+_ASCII_CONTROLS = {code: None for code in [*range(0, 9), 11, 12, *range(14, 32), 127]}
+_ASCII_WORDS = re.compile(r"[a-z0-9]+|[!-/:-@\[-`{-~]")
 _MAX_WORD_CHARS = 100
 # After embedding more texts than this in one call, the freed activations are
 # handed back to the system (release_free_memory); a query's are too small to matter.
@@ -201,6 +206,13 @@ class WordPieceTokenizer:
         return "".join(char for char in text if unicodedata.category(char) != "Mn")
 
     def _words(self, text: str) -> list[str]:
+        if text.isascii():
+            # The same words as the general path below, about four times faster
+            # (tests/test_semantic.py compares the two on generated text).
+            return _ASCII_WORDS.findall(text.translate(_ASCII_CONTROLS).lower())
+        return self._words_any(text)
+
+    def _words_any(self, text: str) -> list[str]:
         words: list[str] = []
         for chunk in self._normalise(text).split():
             start = 0
