@@ -244,6 +244,55 @@ def test_embed_documents_fills_what_was_deferred_and_is_safe_to_rerun(vectors, s
     assert embeddings_refresh().embedded == 0
 
 
+def hnsw_index_exists() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [storage.INDEX])
+        return cursor.fetchone()[0]
+
+
+def test_a_large_backlog_is_stored_without_the_index_and_the_index_is_built_after(vectors, silos, monkeypatch, capsys):
+    from practices.services import embeddings
+
+    with embeddings_deferred():
+        items = indexed(*[CaseStudyFactory(primary_silo=silos["housing"]) for _ in range(3)])
+    SearchEmbedding.objects.all().delete()
+    monkeypatch.setattr(embeddings, "INDEX_REBUILD_BACKLOG", 2)
+    seen_during = []
+    report = embeddings_refresh(progress=lambda *_: seen_during.append(hnsw_index_exists()))
+    assert report.embedded >= 3 and seen_during and not any(seen_during), "stored with the index dropped"
+    assert hnsw_index_exists(), "and the index is back afterwards"
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # three rows: show that the index can serve the read
+        cursor.execute(
+            f"EXPLAIN SELECT 1 FROM {storage.TABLE} ORDER BY embedding <#> (SELECT embedding FROM {storage.TABLE} LIMIT 1) LIMIT 5"
+        )
+        assert storage.INDEX in " ".join(row[0] for row in cursor.fetchall())
+    assert SearchEmbedding.objects.filter(document__case_study__in=items).count() == 3
+
+    # A small backlog beside many stored vectors keeps the index throughout.
+    SearchEmbedding.objects.filter(document__case_study=items[0]).delete()
+    seen_during.clear()
+    assert embeddings_refresh(progress=lambda *_: seen_during.append(hnsw_index_exists())).embedded == 1
+    assert all(seen_during)
+
+
+def test_the_index_is_built_again_when_embedding_fails_midway(vectors, silos, monkeypatch):
+    from practices.services import embeddings
+
+    with embeddings_deferred():
+        indexed(*[CaseStudyFactory(primary_silo=silos["housing"]) for _ in range(3)])
+    SearchEmbedding.objects.all().delete()
+    monkeypatch.setattr(embeddings, "INDEX_REBUILD_BACKLOG", 2)
+
+    def broken(texts):
+        raise RuntimeError("the model stopped")
+
+    monkeypatch.setattr(model, "embed_texts", broken)
+    with pytest.raises(RuntimeError, match="the model stopped"):
+        embeddings_refresh()
+    assert hnsw_index_exists()
+
+
 def test_after_commit_a_write_only_marks_the_item_and_the_worker_embeds_it(vectors, silos, settings):
     settings.EMBEDDINGS_AFTER_COMMIT = True
     item = CaseStudyFactory(

@@ -214,6 +214,15 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# A backlog at least this large, and at least as large as what is already
+# stored (a first embedding, a bulk import, `--force`), is stored with the HNSW
+# index dropped and the index is built afterwards: building it from 100,000
+# vectors took 23 s here, where inserting them one by one cost about 140 s of
+# the database's CPU beside the model (docs/decisions/0014). Meanwhile a search
+# by meaning reads the vectors without the index: exact, and slower.
+INDEX_REBUILD_BACKLOG = 10_000
+
+
 def embeddings_refresh(
     *,
     force: bool = False,
@@ -237,6 +246,33 @@ def embeddings_refresh(
     with connections[using].cursor() as cursor:
         cursor.execute("SELECT count(*) FROM practices_searchdocument")
         total = cursor.fetchone()[0]
+        cursor.execute(f"SELECT count(*) FROM {storage.TABLE}")
+        stored = cursor.fetchone()[0]
+    backlog = total if force else total - stored
+    rebuild = backlog >= max(INDEX_REBUILD_BACKLOG, stored)
+    if rebuild:
+        storage.index_drop(using)
+    try:
+        _refresh_chunks(force=force, chunk=chunk, using=using, jobs=jobs, total=total, report=report, progress=progress)
+    finally:
+        if rebuild:
+            storage.index_build(using)
+    if report.embedded:
+        storage.centre_refresh(using)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _refresh_chunks(
+    *,
+    force: bool,
+    chunk: int,
+    using: str,
+    jobs: int,
+    total: int,
+    report: RefreshReport,
+    progress: Callable[[int, int, int], None] | None,
+) -> None:
     chunks = _chunks(force=force, chunk=chunk, using=using)
 
     def written(rows: list, items: list) -> None:
@@ -259,10 +295,6 @@ def embeddings_refresh(
         if problem:
             raise model.ModelUnavailable(problem)
         _refresh_in_workers(chunks, jobs=jobs, using=using, written=written)
-    if report.embedded:
-        storage.centre_refresh(using)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _chunks(*, force: bool, chunk: int, using: str) -> Iterator[tuple[list, list[tuple[int, str, str]]]]:

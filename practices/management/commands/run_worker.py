@@ -30,7 +30,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         if not once:
-            self.stdout.write(f"Worker started: checking for stale summaries every {interval:g} s.")
+            self.stdout.write(
+                f"Worker started: embedding changed write-ups and refreshing stale summaries every {interval:g} s."
+            )
         while not self.stopping:
             close_old_connections()
             try:
