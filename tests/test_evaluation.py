@@ -109,10 +109,10 @@ GROUPS = _groups()
 # tags alone measure 0.989 on PostgreSQL 18 and 0.977 on 15 (their stemming differs).
 # Words and tags alone surface none of the groups on the case study page: their
 # members share no tag and no framework, which is the point of the evaluation.
-# With meaning, run alone: recall@10 0.989, MRR 0.936, panels 0.931 (67 of 72). In the whole
-# suite what earlier tests leave in the tables can move a result a place (MRR once measured
-# 0.928 there), so the search floors sit about one search below the figures, and the panels'
-# floor is the issue's bar, 0.90, two expectations below.
+# With meaning, run alone: recall@10 0.989, MRR 0.936, panels 0.917 (66 of 72; 0.931 with the
+# float model before decision 0014). In the whole suite what earlier tests leave in the tables
+# can move a result a place (MRR once measured 0.928 there), so the search floors sit about one
+# search below the figures, and the panels' floor is the issue's bar, 0.90, one expectation below.
 FLOORS_WITH_MEANING = {"recall@10": 0.97, "mrr": 0.92, "panel recall": 0.90}
 FLOORS_WORDS_AND_TAGS = {"recall@10": 0.97, "mrr": 0.91}
 
