@@ -459,7 +459,25 @@ class SearchDocument(models.Model):
 
     class Meta:
         indexes = [
-            GinIndex(fields=["vector"], name="searchdocument_vector_gin"),
+            # The words and every facet in one index (btree_gin for the plain
+            # columns): a search narrowed by filters finds the rows that have
+            # the words and pass the filters in one index scan, before reading
+            # any row (docs/decisions/0010-bounded-search-candidates.md).
+            GinIndex(
+                fields=[
+                    "vector",
+                    "kind",
+                    "silo_ids",
+                    "council_kind",
+                    "region",
+                    "funding_source",
+                    "year",
+                    "tag_ids",
+                    "framework_ids",
+                    "citizen_group_ids",
+                ],
+                name="searchdocument_search_gin",
+            ),
             # Newest first, carrying every facet: lists without a search word are
             # read from this index alone.
             models.Index(

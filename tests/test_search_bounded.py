@@ -51,6 +51,7 @@ def many(db, monkeypatch):
             summary="Gritting the footways near schools by hand.",
             primary_silo=winter,
             published_at=now - timedelta(days=100 + n),
+            start_year=2016 + n,
         )
         for n in range(2)
     ]
@@ -115,6 +116,21 @@ def test_a_common_word_narrowed_by_a_rare_filter_finds_every_match_and_counts_th
     assert outcome.total == 2
     assert not outcome.total_estimated
     assert outcome.num_pages == 1
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest"])
+def test_rare_filters_in_two_facets_keep_only_the_matches_passing_both(many, sort):
+    # Any value within a facet, every facet: both silos, but only 2016.
+    filters = {"silo": ["winter-service", "highways"], "year": ["2016"]}
+    outcome = search(SearchRequest(q="gritting", sort=sort, filters=filters))
+    assert [r.title for r in outcome.results] == ["Gritting footways by hand, pilot 0"]
+    assert outcome.total == 1
+    assert not outcome.total_estimated
+    # The year's count is over both silos; the silo counts are over 2016 alone.
+    years = {v.value: v.count for f in outcome.facets if f.key == "year" for v in f.values}
+    silos = {v.value: v.count for f in outcome.facets if f.key == "silo" for v in f.values}
+    assert silos == {"winter-service": 1, "highways": 0}  # chosen values are listed, even at 0
+    assert years.get("2016") == 1
 
 
 def test_relevance_pages_past_the_candidates_say_why(many):

@@ -271,7 +271,7 @@ def _list_filter_sql(filters: dict[str, list[str]], params: dict) -> str:
             )
         elif facet.key == "year":
             params[name] = [int(value) for value in values]
-            parts.append(f"d.{facet.column} = ANY(%({name})s::int[])")
+            parts.append(f"d.{facet.column} = ANY(%({name})s::smallint[])")
         else:
             params[name] = [str(value) for value in values]
             parts.append(f"d.{facet.column} = ANY(%({name})s::text[])")

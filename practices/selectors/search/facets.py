@@ -153,8 +153,7 @@ def facets_counted(data: dict, request: SearchRequest, filters: dict, labels: di
     by_key: dict[str, list[dict]] = {}
     for row in data["facets"]:
         by_key.setdefault(row["facet"], []).append(row)
-    approximate = data["sampled"] < data["hits"]
-    scale = data["hits"] / data["sampled"] if approximate and data["sampled"] else 1
+    approximate = data["facets_estimated"]
     selected_by_key = {key: {str(v) for v in request.filters.get(key, [])} for key in request.facet_keys}
     facets = []
     for key in request.facet_keys:
@@ -171,7 +170,7 @@ def facets_counted(data: dict, request: SearchRequest, filters: dict, labels: di
             label = row["label"] or choices.get(row["value"]) or row["value"]
             if spec.table and not row["slug"]:
                 continue  # an unpublished framework, or a value removed since indexing
-            count = round(row["n"] * scale)
+            count = round(row["n"])  # already scaled by the statement when a sample was counted
             values.append(FacetValue(value, label, count, value in chosen))
         shown = {v.value for v in values}
         for value in chosen - shown:

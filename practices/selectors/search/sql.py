@@ -44,7 +44,7 @@ def _filter_sql(facet: FacetSpec, values: list, params: dict, name: str) -> str:
     if facet.array:
         return f"d.{facet.column} && %({name})s::bigint[]"
     if facet.key == "year":
-        return f"d.{facet.column} = ANY(%({name})s::int[])"
+        return f"d.{facet.column} = ANY(%({name})s::smallint[])"
     return f"d.{facet.column} = ANY(%({name})s::text[])"
 
 
@@ -85,15 +85,23 @@ size AS MATERIALIZED (
 -- When few candidates pass the chosen filters (a common word narrowed by a
 -- rare filter), the results would be those few: instead the matches that pass
 -- every filter are read on their own, up to CANDIDATES, which is exact below
--- it. Skipped (a one-time filter) in every other case.
+-- it. The filters are plain conditions here, so the GIN index over words and
+-- facets finds these rows without reading the others. Skipped (a one-time
+-- filter) in every other case.
 passing AS MATERIALIZED (
-    SELECT * FROM ({candidates_select}) AS m
-     WHERE m.failed = 0 AND %(ranked)s AND (SELECT capped AND NOT dense FROM size)
+    SELECT * FROM ({passing_select}) AS m
+     WHERE (SELECT capped AND NOT dense FROM size)
      LIMIT %(candidates)s
 ),
 passing_size AS MATERIALIZED (
-    SELECT count(*) AS n, max(block) AS last_block, %(ranked)s AND (SELECT capped AND NOT dense FROM size) AS used
-      FROM passing
+    SELECT p.n, p.last_block, p.used,
+           -- how many passing matches each one read stands for
+           CASE WHEN p.n < %(candidates)s THEN 1.0::float8
+                ELSE greatest(1.0, (pg_relation_size('practices_searchdocument') / current_setting('block_size')::int)
+                                   ::float8 / (p.last_block + 1)) END AS scale
+      FROM (SELECT count(*) AS n, max(block) AS last_block,
+                   (SELECT capped AND NOT dense FROM size) AS used
+              FROM passing) AS p
 ),
 -- What the results are ranked from.
 ranked_from AS (
@@ -101,10 +109,20 @@ ranked_from AS (
     UNION ALL
     SELECT * FROM passing
 ),
-sample AS MATERIALIZED (
+hit_sample AS MATERIALIZED (
     -- every candidate when there are few; otherwise an even spread of about FACET_EXACT_LIMIT
     SELECT h.* FROM hits h, scan
      WHERE scan.rows <= %(exact)s OR (h.id * 7919) %% scan.rows < %(exact)s
+),
+-- What the facets are counted over, each row with the number of matches it
+-- stands for. When the passing matches were read on their own, they stand for
+-- the rows that pass every filter, and the candidates for the rest.
+sample AS MATERIALIZED (
+    SELECT h.*, (SELECT n FROM size)::float8 / nullif((SELECT count(*) FROM hit_sample), 0) AS weight
+      FROM hit_sample h
+     WHERE NOT (h.failed = 0 AND (SELECT used FROM passing_size))
+    UNION ALL
+    SELECT p.*, (SELECT scale FROM passing_size) AS weight FROM passing p
 ),
 counts AS ({counts}),
 ranked AS (
@@ -136,13 +154,10 @@ results AS (
       LEFT JOIN councils_servicesilo s ON s.id = cs.primary_silo_id
      WHERE cs.id IS NOT NULL OR fw.id IS NOT NULL
 )
-SELECT (SELECT CASE WHEN NOT ps.used THEN size.passed
-                    WHEN ps.n < %(candidates)s THEN ps.n
-                    ELSE round(ps.n * greatest(1.0, (pg_relation_size('practices_searchdocument')
-                                                     / current_setting('block_size')::int)::float8 / (ps.last_block + 1)))
-               END::bigint FROM size, passing_size ps) AS total,
-       (SELECT n FROM size) AS hits,
-       (SELECT count(*) FROM sample) AS sampled,
+SELECT (SELECT CASE WHEN ps.used THEN round(ps.n * ps.scale) ELSE size.passed END::bigint
+          FROM size, passing_size ps) AS total,
+       (SELECT (SELECT count(*) FROM hit_sample) < n OR (SELECT used AND scale > 1 FROM passing_size) FROM size)
+           AS facets_estimated,
        (SELECT json_agg(facets) FROM facets) AS facets,
        (SELECT json_agg(h ORDER BY {order}) FROM results AS h) AS results,
        (SELECT exact FROM size) AS exact,
@@ -171,9 +186,11 @@ page AS (
 # row fills a page within a few thousand rows; the walk's match test is written
 # so that it cannot use the GIN index (with it, the planner would fetch and
 # sort every match). When few pass (a common word narrowed by rare filters),
-# walking could read the whole table, so every match is fetched and sorted.
+# walking could read the whole table, so the matches that pass every filter are
+# found through the GIN index over words and facets, fetched and sorted.
 _PAGE_NEWEST_SQL = """
 walk AS NOT MATERIALIZED ({walk_select}),
+passing_matches AS NOT MATERIALIZED ({passing_matches_select}),
 page AS (
     (SELECT h.id, h.kind, h.case_study_id, h.framework_id, h.published_at, h.tag_ids, h.rank,
             0::float8 AS fused, h.full_match, h.worded
@@ -187,7 +204,7 @@ page AS (
     UNION ALL
     (SELECT h.id, h.kind, h.case_study_id, h.framework_id, h.published_at, h.tag_ids, h.rank,
             0::float8 AS fused, h.full_match, h.worded
-       FROM matches h WHERE h.failed = 0 AND (SELECT capped AND NOT dense FROM size)
+       FROM passing_matches h WHERE (SELECT capped AND NOT dense FROM size)
       ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s)
 ),"""
 
@@ -243,6 +260,10 @@ FUSION_DEPTH = 200
 RRF_K = 60
 
 
+# The block number of a row's heap address: how far into the table a scan is.
+_BLOCK = "(d.ctid::text::point)[0]::bigint AS block, "
+
+
 @dataclass
 class Plan:
     """How one statement searches: which tsquery finds word matches, and what meaning adds."""
@@ -271,11 +292,11 @@ def _count_sql(facet: FacetSpec, passes: str) -> str:
     if facet.array:
         # unnest() in the select list (ProjectSet) costs far less per row than a lateral function scan.
         return (
-            f"SELECT '{facet.key}' AS facet, v::text AS value, count(*) AS n "
-            f"FROM (SELECT unnest(sample.{facet.column}) AS v FROM sample WHERE {passes}) AS x GROUP BY v"
+            f"SELECT '{facet.key}' AS facet, v::text AS value, sum(weight) AS n "
+            f"FROM (SELECT unnest(sample.{facet.column}) AS v, weight FROM sample WHERE {passes}) AS x GROUP BY v"
         )
     return (
-        f"SELECT '{facet.key}' AS facet, sample.{facet.column}::text AS value, count(*) AS n FROM sample "
+        f"SELECT '{facet.key}' AS facet, sample.{facet.column}::text AS value, sum(weight) AS n FROM sample "
         f"WHERE {passes} AND sample.{facet.column} IS NOT NULL AND sample.{facet.column}::text <> '' "
         f"GROUP BY sample.{facet.column}"
     )
@@ -340,7 +361,12 @@ def run_search(
     near_columns = "near.sim, near.pos AS vec_pos" if use_vector else "NULL::float8 AS sim, NULL::bigint AS vec_pos"
     near_join = "LEFT JOIN near ON near.document_id = d.id" if use_vector else ""
 
-    def match_select(match_test: str) -> str:
+    # Every chosen filter as a plain condition, for the rows that pass them all.
+    passes_all = " AND ".join(
+        fixed + [_filter_sql(facet, values, params, f"f_{facet.key}") for facet, values in active]
+    )
+
+    def match_select(match_test: str, rows: str = prefilter) -> str:
         return _MATCH_SELECT.format(
             rank=rank,
             flags=flags,
@@ -348,7 +374,7 @@ def run_search(
             near_columns=near_columns,
             near_join=near_join,
             match=match_test,
-            prefilter=prefilter,
+            prefilter=rows or "true",
         )
 
     select = match_select(match)
@@ -358,14 +384,17 @@ def run_search(
         page = _PAGE_LIST_SQL.format(order=order, source="matches")
     elif request.sort == "newest" and not plan.meaning_results:
         walk = match_select("(d.vector || ''::tsvector) @@ query.q")
-        page = _PAGE_NEWEST_SQL.format(order=order, walk_select=walk.format(block=""))
+        page = _PAGE_NEWEST_SQL.format(
+            order=order,
+            walk_select=walk.format(block=""),
+            passing_matches_select=match_select(match, passes_all).format(block=""),
+        )
     else:
         page = _PAGE_SEARCH_SQL.format(order=order)
-    page_is_ranked = tsquery is not None and not (request.sort == "newest" and not plan.meaning_results)
     sql = _SEARCH_SQL.format(
         matches_select=select.format(block=""),
-        # The block number of the row's heap address: how far into the table the scan is.
-        candidates_select=select.format(block="(d.ctid::text::point)[0]::bigint AS block, "),
+        candidates_select=select.format(block=_BLOCK),
+        passing_select=match_select(match, passes_all).format(block=_BLOCK),
         # Without a chosen filter no row can fail one, and a bare count(*) lets
         # an unfiltered list count from the index alone.
         passed="count(*)" if flags == "0" else "count(*) FILTER (WHERE failed = 0)",
@@ -393,9 +422,6 @@ def run_search(
         rrf_k=RRF_K,
         candidates=CANDIDATES,
         dense=WALK_MIN_PASSING,
-        # Only a ranked page needs the passing matches: lists and newest first
-        # read theirs in index order.
-        ranked=page_is_ranked,
     )
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # The matches are held in memory while they are ranked and counted; the
@@ -405,11 +431,10 @@ def run_search(
         # Table order must start at the first block for the estimate (see factor).
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'; SET LOCAL synchronize_seqscans = off{ef_search}")
         cursor.execute(sql, params)
-        total, hits, sampled, facet_rows, result_rows, exact, worded, capped, candidates_passed = cursor.fetchone()
+        total, facets_estimated, facet_rows, result_rows, exact, worded, capped, candidates_passed = cursor.fetchone()
     return {
         "total": total,
-        "hits": hits,
-        "sampled": sampled,
+        "facets_estimated": bool(facets_estimated),
         "facets": facet_rows or [],
         "results": result_rows or [],
         "exact": exact,
