@@ -21,7 +21,8 @@ import io
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,13 @@ from practices.services.search_index import search_index_rebuild, search_index_u
 
 BENCH_PREFIX = "bench-"
 COPY_BATCH = 5000
+# A run adding at least this many case studies (and at least as many as are
+# there already) drops the GIN indexes below while it writes, and builds them
+# again from all the rows at the end: one build costs less than keeping a
+# large GIN index up to date row by row.
+SET_ASIDE_FROM = 100_000
+SET_ASIDE_INDEXES = ("searchdocument_search_gin", "casestudy_title_trgm")
+BUILD_MEMORY = "512MB"
 
 
 class BenchDataError(Exception):
@@ -331,6 +339,46 @@ def bench_data_generate(
     content_type = ContentType.objects.get_for_model(CaseStudy).pk
     now = timezone.now()
     sequence = _next_sequence()
+    large = case_studies >= max(SET_ASIDE_FROM, CaseStudy.objects.count())
+    with _indexes_set_aside(SET_ASIDE_INDEXES if large else (), say):
+        _write_case_studies(case_studies, sequence, writer, tag_ids, content_type, now, say, started)
+    if case_studies:
+        new_frameworks = Framework.objects.filter(slug__startswith=BENCH_PREFIX).values_list("pk", flat=True)
+        search_index_update(framework_ids=new_frameworks)
+        with connection.cursor() as cursor:
+            for table in ("practices_casestudy", "practices_searchdocument", "taggit_taggeditem"):
+                cursor.execute(f"ANALYZE {table}")
+        discovery_stats_refresh()
+    frameworks_made = Framework.objects.filter(slug__startswith=BENCH_PREFIX).count() - frameworks_before
+    return BenchDataResult(case_studies, frameworks_made, time.perf_counter() - started)
+
+
+@contextmanager
+def _indexes_set_aside(names: tuple[str, ...], say: Callable[[str], None]) -> Iterator[None]:
+    """Drop these indexes for the block and build them again after it, even when it fails."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ANY(%s)",
+            [list(names)],
+        )
+        definitions = cursor.fetchall()
+        for name, _ in definitions:
+            cursor.execute(f'DROP INDEX "{name}"')
+    try:
+        yield
+    finally:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
+            if definitions:
+                # Inside an outer transaction (tests), deferred key checks must run before an index is built.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for name, definition in definitions:
+                started = time.perf_counter()
+                cursor.execute(definition)
+                say(f"built {name} ({time.perf_counter() - started:.0f} s)")
+
+
+def _write_case_studies(case_studies, sequence, writer, tag_ids, content_type, now, say, started) -> None:
     made = 0
     while made < case_studies:
         size = min(COPY_BATCH, case_studies - made)
@@ -345,15 +393,6 @@ def bench_data_generate(
             search_index_update(case_study_ids=ids.values())
         made += size
         say(f"{made} of {case_studies} case studies ({time.perf_counter() - started:.0f} s)")
-    if case_studies:
-        new_frameworks = Framework.objects.filter(slug__startswith=BENCH_PREFIX).values_list("pk", flat=True)
-        search_index_update(framework_ids=new_frameworks)
-        with connection.cursor() as cursor:
-            for table in ("practices_casestudy", "practices_searchdocument", "taggit_taggeditem"):
-                cursor.execute(f"ANALYZE {table}")
-        discovery_stats_refresh()
-    frameworks_made = Framework.objects.filter(slug__startswith=BENCH_PREFIX).count() - frameworks_before
-    return BenchDataResult(case_studies, frameworks_made, time.perf_counter() - started)
 
 
 def _copy_case_studies(cursor, items: list[dict], now: datetime.datetime) -> None:

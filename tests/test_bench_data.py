@@ -108,3 +108,39 @@ def test_command_generates_and_clears(capsys):
     assert "Removed 25 benchmark case studies" in capsys.readouterr().out
     with pytest.raises(CommandError, match="Say how many"):
         call_command("generate_bench_data")
+
+
+def _index_definitions(names) -> dict[str, str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)", [list(names)])
+        return dict(cursor.fetchall())
+
+
+def test_a_large_run_builds_the_gin_indexes_again_after_writing(monkeypatch):
+    from bench import generator
+
+    before = _index_definitions(generator.SET_ASIDE_INDEXES)
+    assert set(before) == set(generator.SET_ASIDE_INDEXES)
+    monkeypatch.setattr(generator, "SET_ASIDE_FROM", 20)
+    built = []
+    bench_data_generate(case_studies=50, seed=7, progress=built.append)  # more than the demo content
+    assert [m.split()[1] for m in built if m.startswith("built ")] == list(before)
+    assert _index_definitions(generator.SET_ASIDE_INDEXES) == before
+    assert search(SearchRequest(q="tracking")).total > 0
+
+
+def test_a_large_run_that_fails_still_builds_the_indexes_again(monkeypatch):
+    from bench import generator
+
+    before = _index_definitions(generator.SET_ASIDE_INDEXES)
+    monkeypatch.setattr(generator, "SET_ASIDE_FROM", 20)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(generator, "_copy_relations", broken)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        bench_data_generate(case_studies=50, seed=7)
+    assert _index_definitions(generator.SET_ASIDE_INDEXES) == before
