@@ -148,3 +148,32 @@ def test_case_study_list_past_the_limit_is_newest_first_with_an_estimated_total(
     assert [r.title for r in page_two.results] == newest_titles(CaseStudy.objects.filter(status="published"), 40)[20:40]
     filtered = client.get("/case-studies/", {"silo": "highways"}).context["outcome"]
     assert [r.title for r in filtered.results] == newest_titles(CaseStudy.objects.filter(primary_silo__slug="highways"))
+
+
+def _work_mem_for(words: str, common: str = "min") -> str:
+    from django.db import connection, transaction
+
+    params = {"words": words, "share": search_sql.DENSE_SHARE, "dense": search_sql.DENSE_WORK_MEM}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(search_sql._WORK_MEM_SQL.format(common=common), {**params, "mem": search_sql.WORK_MEM})
+        cursor.execute("SHOW work_mem")
+        return cursor.fetchone()[0]
+
+
+def test_a_search_for_common_words_keeps_its_bitmap_of_matches_by_page(many):
+    from django.db import connection
+
+    # Before statistics nothing is known to be common.
+    assert _work_mem_for("gritting") == search_sql.WORK_MEM
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE practices_searchdocument")
+    # "gritting" is in 47 of 52 documents, "library" in 5.
+    assert _work_mem_for("gritting") == search_sql.DENSE_WORK_MEM
+    assert _work_mem_for("gritting routes") == search_sql.DENSE_WORK_MEM
+    assert _work_mem_for("gritting library") == search_sql.WORK_MEM, "every word needed: as rare as the rarest"
+    assert _work_mem_for("gritting library", "max") == search_sql.DENSE_WORK_MEM, "a widened search: the commonest"
+    assert _work_mem_for("spaceships") == search_sql.WORK_MEM
+    assert _work_mem_for("") == search_sql.WORK_MEM
+    # The results are the same either way.
+    outcome = search(SearchRequest(q="gritting", sort="newest"))
+    assert [r.title for r in outcome.results] == newest_titles(CaseStudy.objects.filter(title__startswith="Gritting"))

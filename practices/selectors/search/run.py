@@ -50,7 +50,8 @@ def _run_words_and_meaning(
     """
     vector = _search_vector(parsed) if request.sort != "newest" else None
     all_words = tsquery_sql(parsed)
-    data = sql.run_search(sql.Plan(all_words, vector=vector), request, filters, selected_values)
+    words = " ".join(term.text for term in parsed.positive_terms)
+    data = sql.run_search(sql.Plan(all_words, vector=vector, words=words), request, filters, selected_values)
     if data["total"] >= WIDEN_BELOW:
         return data, False
     widened = widened_tsquery_sql(parsed)
@@ -65,6 +66,7 @@ def _run_words_and_meaning(
         vector=vector,
         meaning_results=vector is not None,
         highlight=tsquery_sql(ParsedQuery(groups=parsed.groups, excluded=[]), any_word=True),
+        words=words,
     )
     wider = sql.run_search(plan, request, filters, selected_values)
     if wider["total"] > data["total"]:
