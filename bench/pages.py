@@ -38,6 +38,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from measure import ensure_case_studies, percentile  # noqa: E402
 
 from councils.models import Council, ServiceSilo  # noqa: E402
+from portal.runtime import settle_after_start_up  # noqa: E402
 from practices.forms.search import list_cursor_token  # noqa: E402
 from practices.models import CaseStudy, Framework  # noqa: E402
 from practices.selectors.browse import ListPosition  # noqa: E402
@@ -89,6 +90,8 @@ def deep_page_url(rows_before: int, *, silo: str = "") -> str:
 
 
 def measure_pages(urls: dict[str, list[str]], rounds: int) -> dict[str, dict]:
+    # As a gunicorn worker does once it has loaded the portal (gunicorn.conf.py, decision 0012).
+    settle_after_start_up()
     client = Client()
     results = {}
     for name, paths in urls.items():

@@ -40,6 +40,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from measure import percentile  # noqa: E402
 
+from portal.runtime import settle_after_start_up  # noqa: E402
 from practices.models import CaseStudy  # noqa: E402
 
 # (label, query string): single words, phrases, several words, rare and common
@@ -119,6 +120,8 @@ def replay(statements: list[str]) -> float:
 
 
 def measure(rounds: int) -> list[dict]:
+    # As a gunicorn worker does once it has loaded the portal (gunicorn.conf.py, decision 0012).
+    settle_after_start_up()
     client = Client()
     rows = []
     for label, params in SEARCHES:
