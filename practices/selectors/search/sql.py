@@ -29,8 +29,8 @@ WORK_MEM = "32MB"
 # A search whose words are in at least this share of the documents builds its
 # bitmap of matches with little memory, so that PostgreSQL keeps it by page
 # ("lossy") and rechecks the rows of the pages it reads: the first 2,000
-# matches of a word in a fifth of the documents are then found in about 25 ms
-# instead of 85 at 1,000,000 (PostgreSQL 15). Below it, a page holds too few
+# matches of a word in a fifth of the documents, ranked, then take about 38 ms
+# instead of 86 at 1,000,000 (PostgreSQL 15). Below it, a page holds too few
 # matches for the recheck to pay, and the bitmap stays exact. The share comes
 # from PostgreSQL's own statistics of the commonest words (pg_stats), an upper
 # bound for a search that needs every word.
