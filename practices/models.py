@@ -426,6 +426,19 @@ class SearchDocumentKind(models.TextChoices):
     FRAMEWORK = "framework", "Framework"
 
 
+# The facet columns of a search document, in the order both of its indexes list them.
+SEARCH_FACET_COLUMNS = (
+    "silo_ids",
+    "council_kind",
+    "region",
+    "funding_source",
+    "year",
+    "tag_ids",
+    "framework_ids",
+    "citizen_group_ids",
+)
+
+
 class SearchDocument(models.Model):
     """One published case study or framework as search sees it: its weighted text and its facets.
 
@@ -463,38 +476,12 @@ class SearchDocument(models.Model):
             # columns): a search narrowed by filters finds the rows that have
             # the words and pass the filters in one index scan, before reading
             # any row (docs/decisions/0010-bounded-search-candidates.md).
-            GinIndex(
-                fields=[
-                    "vector",
-                    "kind",
-                    "silo_ids",
-                    "council_kind",
-                    "region",
-                    "funding_source",
-                    "year",
-                    "tag_ids",
-                    "framework_ids",
-                    "citizen_group_ids",
-                ],
-                name="searchdocument_search_gin",
-            ),
+            GinIndex(fields=["vector", "kind", *SEARCH_FACET_COLUMNS], name="searchdocument_search_gin"),
             # Newest first, carrying every facet: lists without a search word are
             # read from this index alone.
             models.Index(
                 fields=["-published_at", "-id"],
-                include=[
-                    "kind",
-                    "case_study",
-                    "framework",
-                    "silo_ids",
-                    "council_kind",
-                    "region",
-                    "funding_source",
-                    "year",
-                    "tag_ids",
-                    "framework_ids",
-                    "citizen_group_ids",
-                ],
+                include=["kind", "case_study", "framework", *SEARCH_FACET_COLUMNS],
                 name="searchdocument_newest",
             ),
         ]
