@@ -475,7 +475,7 @@ class SearchDocument(models.Model):
             # The words and every facet in one index (btree_gin for the plain
             # columns): a search narrowed by filters finds the rows that have
             # the words and pass the filters in one index scan, before reading
-            # any row (docs/decisions/0010-bounded-search-candidates.md).
+            # any row (docs/decisions/0015-search-at-a-million.md).
             GinIndex(fields=["vector", "kind", *SEARCH_FACET_COLUMNS], name="searchdocument_search_gin"),
             # Newest first, carrying every facet: lists without a search word are
             # read from this index alone.
