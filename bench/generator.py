@@ -341,7 +341,20 @@ def bench_data_generate(
     sequence = _next_sequence()
     large = case_studies >= max(SET_ASIDE_FROM, CaseStudy.objects.count())
     with _indexes_set_aside(SET_ASIDE_INDEXES if large else (), say):
-        _write_case_studies(case_studies, sequence, writer, tag_ids, content_type, now, say, started)
+        made = 0
+        while made < case_studies:
+            size = min(COPY_BATCH, case_studies - made)
+            items = [writer.case_study(sequence + made + i, now) for i in range(size)]
+            with transaction.atomic(), connection.cursor() as cursor:
+                _copy_case_studies(cursor, items, now)
+                cursor.execute(
+                    "SELECT slug, id FROM practices_casestudy WHERE slug = ANY(%s)", [[item["slug"] for item in items]]
+                )
+                ids = dict(cursor.fetchall())
+                _copy_relations(cursor, items, ids, tag_ids, content_type, writer, now)
+                search_index_update(case_study_ids=ids.values())
+            made += size
+            say(f"{made} of {case_studies} case studies ({time.perf_counter() - started:.0f} s)")
     if case_studies:
         new_frameworks = Framework.objects.filter(slug__startswith=BENCH_PREFIX).values_list("pk", flat=True)
         search_index_update(framework_ids=new_frameworks)
@@ -376,23 +389,6 @@ def _indexes_set_aside(names: tuple[str, ...], say: Callable[[str], None]) -> It
                 started = time.perf_counter()
                 cursor.execute(definition)
                 say(f"built {name} ({time.perf_counter() - started:.0f} s)")
-
-
-def _write_case_studies(case_studies, sequence, writer, tag_ids, content_type, now, say, started) -> None:
-    made = 0
-    while made < case_studies:
-        size = min(COPY_BATCH, case_studies - made)
-        items = [writer.case_study(sequence + made + i, now) for i in range(size)]
-        with transaction.atomic(), connection.cursor() as cursor:
-            _copy_case_studies(cursor, items, now)
-            cursor.execute(
-                "SELECT slug, id FROM practices_casestudy WHERE slug = ANY(%s)", [[item["slug"] for item in items]]
-            )
-            ids = dict(cursor.fetchall())
-            _copy_relations(cursor, items, ids, tag_ids, content_type, writer, now)
-            search_index_update(case_study_ids=ids.values())
-        made += size
-        say(f"{made} of {case_studies} case studies ({time.perf_counter() - started:.0f} s)")
 
 
 def _copy_case_studies(cursor, items: list[dict], now: datetime.datetime) -> None:

@@ -153,9 +153,9 @@ def test_case_study_list_past_the_limit_is_newest_first_with_an_estimated_total(
 def _work_mem_for(words: str, common: str = "min") -> str:
     from django.db import connection, transaction
 
-    params = {"words": words, "share": search_sql.DENSE_SHARE, "dense": search_sql.DENSE_WORK_MEM}
+    statement, params = search_sql.memory_setting(words, widened=common == "max")
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(search_sql._WORK_MEM_SQL.format(common=common), {**params, "mem": search_sql.WORK_MEM})
+        cursor.execute(statement, params)
         cursor.execute("SHOW work_mem")
         return cursor.fetchone()[0]
 

@@ -97,6 +97,11 @@ class ParsedQuery:
         return [term for group in self.groups for term in group]
 
     @property
+    def positive_text(self) -> str:
+        """The positive terms as typed, space-separated: what meaning and word statistics are read from."""
+        return " ".join(term.text for term in self.positive_terms)
+
+    @property
     def words(self) -> list[str]:
         """Lower-case words of the positive terms, in order, for "did you mean"."""
         return [word.lower() for term in self.positive_terms for word in WORD_RE.findall(term.text)]

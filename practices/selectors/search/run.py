@@ -32,9 +32,8 @@ def _search_vector(parsed: ParsedQuery) -> str | None:
     """The search's embedding as pgvector text, or None when meaning cannot be used here."""
     if not semantic_storage.vectors_available():
         return None
-    text = " ".join(term.text for term in parsed.positive_terms)
     try:
-        return semantic_storage.vector_literal(semantic_model.embed_query(text))
+        return semantic_storage.vector_literal(semantic_model.embed_query(parsed.positive_text))
     except semantic_model.ModelUnavailable:
         return None
 
@@ -50,7 +49,7 @@ def _run_words_and_meaning(
     """
     vector = _search_vector(parsed) if request.sort != "newest" else None
     all_words = tsquery_sql(parsed)
-    words = " ".join(term.text for term in parsed.positive_terms)
+    words = parsed.positive_text
     data = sql.run_search(sql.Plan(all_words, vector=vector, words=words), request, filters, selected_values)
     if data["total"] >= WIDEN_BELOW:
         return data, False

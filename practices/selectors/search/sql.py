@@ -73,6 +73,10 @@ hits AS MATERIALIZED (
     ({candidates_select} LIMIT %(candidates)s)
     {meaning_only}
 ),
+-- The table's size in blocks, for estimates from how far into it a read reached.
+blocks AS MATERIALIZED (
+    SELECT (pg_relation_size('practices_searchdocument') / current_setting('block_size')::int)::float8 AS n
+),
 scan AS MATERIALIZED (
     SELECT count(*) AS rows, count(*) FILTER (WHERE worded) AS words, max(block) FILTER (WHERE worded) AS last_block
       FROM hits
@@ -81,8 +85,7 @@ scan AS MATERIALIZED (
 -- are scaled by how much of the table the candidates covered.
 factor AS MATERIALIZED (
     SELECT CASE WHEN scan.words < %(candidates)s THEN 1.0::float8
-                ELSE greatest(1.0, (pg_relation_size('practices_searchdocument') / current_setting('block_size')::int)
-                                   ::float8 / (scan.last_block + 1)) END AS scale,
+                ELSE greatest(1.0, (SELECT n FROM blocks) / (scan.last_block + 1)) END AS scale,
            scan.words >= %(candidates)s AS capped
       FROM scan
 ),
@@ -107,8 +110,7 @@ passing_size AS MATERIALIZED (
     SELECT p.n, p.last_block, p.used,
            -- how many passing matches each one read stands for
            CASE WHEN p.n < %(candidates)s THEN 1.0::float8
-                ELSE greatest(1.0, (pg_relation_size('practices_searchdocument') / current_setting('block_size')::int)
-                                   ::float8 / (p.last_block + 1)) END AS scale
+                ELSE greatest(1.0, (SELECT n FROM blocks) / (p.last_block + 1)) END AS scale
       FROM (SELECT count(*) AS n, max(block) AS last_block,
                    (SELECT capped AND NOT dense FROM size) AS used
               FROM passing) AS p
@@ -288,6 +290,12 @@ SELECT set_config('work_mem', CASE WHEN coalesce((
     THEN %(dense)s ELSE %(mem)s END, true)"""
 
 
+def memory_setting(words: str, *, widened: bool) -> tuple[str, dict]:
+    """The statement setting a search's work_mem for its transaction, and its parameters (see DENSE_SHARE)."""
+    params = {"words": words, "share": DENSE_SHARE, "dense": DENSE_WORK_MEM, "mem": WORK_MEM}
+    return _WORK_MEM_SQL.format(common="max" if widened else "min"), params
+
+
 @dataclass
 class Plan:
     """How one statement searches: which tsquery finds word matches, and what meaning adds."""
@@ -360,10 +368,8 @@ def run_search(
     ]
     active = [(FACETS_BY_KEY[key], values) for key, values in filters.items() if key not in request.fixed]
     bits = {facet.key: 1 << i for i, (facet, _) in enumerate(active)}
-    flag_parts = [
-        f"(CASE WHEN {_filter_sql(facet, values, params, f'f_{facet.key}')} THEN 0 ELSE {bits[facet.key]} END)"
-        for facet, values in active
-    ]
+    chosen = {facet.key: _filter_sql(facet, values, params, f"f_{facet.key}") for facet, values in active}
+    flag_parts = [f"(CASE WHEN {chosen[key]} THEN 0 ELSE {bit} END)" for key, bit in bits.items()]
     flags = " + ".join(flag_parts) if flag_parts else "0"
     # A row failing two filters counts nowhere, so it need not be read further.
     prefilter = (
@@ -387,9 +393,7 @@ def run_search(
     near_join = "LEFT JOIN near ON near.document_id = d.id" if use_vector else ""
 
     # Every chosen filter as a plain condition, for the rows that pass them all.
-    passes_all = " AND ".join(
-        fixed + [_filter_sql(facet, values, params, f"f_{facet.key}") for facet, values in active]
-    )
+    passes_all = " AND ".join(fixed + list(chosen.values()))
 
     def match_select(match_test: str, rows: str = prefilter) -> str:
         return _MATCH_SELECT.format(
@@ -454,16 +458,8 @@ def run_search(
         # HNSW returns at most ef_search rows, so it must be above NEAR_LIMIT.
         ef_search = f"; SET LOCAL hnsw.ef_search = {NEAR_LIMIT + 20}" if use_vector else ""
         # Table order must start at the first block for the estimate (see factor).
-        cursor.execute(
-            f"{_WORK_MEM_SQL.format(common='max' if plan.all_words else 'min')}; "
-            f"SET LOCAL synchronize_seqscans = off{ef_search}",
-            {
-                "words": plan.words if tsquery is not None else "",
-                "share": DENSE_SHARE,
-                "dense": DENSE_WORK_MEM,
-                "mem": WORK_MEM,
-            },
-        )
+        memory, memory_params = memory_setting(plan.words if tsquery is not None else "", widened=bool(plan.all_words))
+        cursor.execute(f"{memory}; SET LOCAL synchronize_seqscans = off{ef_search}", memory_params)
         cursor.execute(sql, params)
         total, facets_estimated, facet_rows, result_rows, exact, worded, capped, candidates_passed = cursor.fetchone()
     return {
